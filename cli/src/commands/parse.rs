@@ -1,0 +1,70 @@
+//! `tracker parse PATH_OR_URL`.
+
+use shared::classify::{classify, Category, Evidence};
+use shared::feed::{parse_feed, FeedItem, ParseOptions};
+use shared::source::read_source;
+
+/// Arguments of `tracker parse`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A feed file, a file:// URL, or an http(s):// URL.
+    source: String,
+    /// Largest body accepted, in bytes.
+    #[arg(long, default_value_t = ParseOptions::default().max_bytes)]
+    max_bytes: usize,
+}
+
+#[derive(serde::Serialize)]
+struct Output<'a> {
+    feed: FeedMeta<'a>,
+    items: Vec<Item<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct FeedMeta<'a> {
+    title: &'a str,
+    link: Option<&'a str>,
+    format: shared::feed::FeedFormat,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct Item<'a> {
+    #[serde(flatten)]
+    item: &'a FeedItem,
+    category: Category,
+    evidence: Vec<Evidence>,
+}
+
+/// Reads, parses and classifies the feed, then prints it as JSON.
+pub fn run(args: Args) -> super::Result {
+    let body = read_source(&args.source, args.max_bytes)?;
+    let options = ParseOptions {
+        max_bytes: args.max_bytes,
+        charset: body.charset,
+        ..ParseOptions::default()
+    };
+    let feed = parse_feed(&body.bytes, &options).map_err(|e| format!("{}: {e}", args.source))?;
+    let items = feed
+        .items
+        .iter()
+        .map(|item| {
+            let decision = classify(&item.title, &item.summary);
+            Item {
+                item,
+                category: decision.category,
+                evidence: decision.evidence,
+            }
+        })
+        .collect();
+    super::print_json(&Output {
+        feed: FeedMeta {
+            title: &feed.title,
+            link: feed.link.as_deref(),
+            format: feed.format,
+            warning: feed.warning.as_deref(),
+        },
+        items,
+    })
+}

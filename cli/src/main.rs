@@ -1,0 +1,40 @@
+//! `tracker`: the operator's command line for NBA Trade Tracker.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// NBA Trade Tracker: parse feeds, classify headlines, evaluate the classifier.
+#[derive(Parser)]
+#[command(name = "tracker", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse a feed file or URL and print its items, classified, as JSON.
+    Parse(commands::parse::Args),
+    /// Classify a headline (and optional description), or JSON lines from stdin with --jsonl.
+    Classify(commands::classify::Args),
+    /// Measure the classifier on a labelled TSV file (columns label, title, description).
+    Eval(commands::eval::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(args) => commands::parse::run(args),
+        Command::Classify(args) => commands::classify::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tracker: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

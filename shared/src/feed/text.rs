@@ -1,0 +1,220 @@
+//! Turning feed markup into plain text: entities decoded, tags stripped, whitespace collapsed.
+
+use quick_xml::escape::{resolve_html5_entity, resolve_predefined_entity};
+
+/// Longest entity name looked for after `&` (HTML5's longest is 32 characters).
+const MAX_ENTITY_LEN: usize = 40;
+
+/// Resolves one entity body (the text between `&` and `;`): numeric, XML or HTML5 named.
+pub(crate) fn resolve_entity(body: &str) -> Option<char> {
+    if let Some(num) = body.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse::<u32>().ok()?,
+        };
+        return match code {
+            0 => None,
+            // Windows-1252 code points that HTML maps for legacy content.
+            0x80..=0x9f => windows_1252_c1(code).or(char::from_u32(code)),
+            _ => char::from_u32(code),
+        };
+    }
+    let resolved = resolve_predefined_entity(body).or_else(|| resolve_html5_entity(body))?;
+    let mut chars = resolved.chars();
+    let first = chars.next()?;
+    chars.next().is_none().then_some(first)
+}
+
+fn windows_1252_c1(code: u32) -> Option<char> {
+    let byte = u8::try_from(code).ok()?;
+    let bytes = [byte];
+    let (decoded, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+    decoded.chars().next()
+}
+
+/// Decodes HTML entities leniently: unknown or unterminated references stay as written.
+pub fn decode_entities(input: &str) -> std::borrow::Cow<'_, str> {
+    if !input.contains('&') {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let window = &after[..floor_char_boundary(after, MAX_ENTITY_LEN)];
+        match window
+            .find(';')
+            .and_then(|semi| Some((semi, resolve_entity(&window[..semi])?)))
+        {
+            Some((semi, ch)) => {
+                out.push(ch);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Largest char boundary of `s` not above `max`.
+pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
+    if max >= s.len() {
+        return s.len();
+    }
+    let mut i = max;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Inline elements whose tags join the surrounding text without a space.
+const INLINE_TAGS: &[&str] = &[
+    "a", "abbr", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup",
+    "u",
+];
+
+/// Elements whose whole content is dropped.
+const HIDDEN_TAGS: &[&str] = &["script", "style", "noscript", "template"];
+
+/// Converts an HTML fragment to one line of plain text of at most `max_chars` characters.
+///
+/// Tags are removed (block tags become spaces), script and style content is dropped,
+/// entities are decoded, runs of whitespace become one space, and a cut text ends in `…`.
+pub fn html_to_text(input: &str, max_chars: usize) -> String {
+    let stripped = strip_tags(input);
+    let decoded = decode_entities(&stripped);
+    collapse_and_cap(&decoded, max_chars)
+}
+
+fn strip_tags(input: &str) -> std::borrow::Cow<'_, str> {
+    if !input.contains('<') {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt + 1..];
+        let starts_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        if !starts_tag {
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        if let Some(body) = after.strip_prefix("!--") {
+            rest = body.find("-->").map_or("", |end| &body[end + 3..]);
+            out.push(' ');
+            continue;
+        }
+        let Some(gt) = after.find('>') else {
+            // An unterminated tag at the end: drop it.
+            rest = "";
+            break;
+        };
+        let tag = &after[..gt];
+        rest = &after[gt + 1..];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if !tag.starts_with('/') && HIDDEN_TAGS.contains(&name.as_str()) {
+            rest = skip_hidden(rest, &name);
+            out.push(' ');
+        } else if !INLINE_TAGS.contains(&name.as_str()) {
+            out.push(' ');
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Skips past the closing tag of a hidden element such as `</script>`.
+fn skip_hidden<'a>(rest: &'a str, name: &str) -> &'a str {
+    let closing = format!("</{name}");
+    let lower = rest.to_ascii_lowercase();
+    match lower.find(&closing) {
+        Some(pos) => rest[pos..].find('>').map_or("", |gt| &rest[pos + gt + 1..]),
+        None => "",
+    }
+}
+
+/// Collapses whitespace (including non-breaking spaces) to single spaces, trims, and caps length.
+pub fn collapse_and_cap(input: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(input.len().min(max_chars * 4));
+    let mut count = 0;
+    for word in input.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        let extra = usize::from(count > 0) + word.chars().count();
+        if count + extra > max_chars {
+            let room = max_chars.saturating_sub(count + usize::from(count > 0) + 1);
+            if count == 0 || room > 0 {
+                if count > 0 {
+                    out.push(' ');
+                }
+                out.extend(word.chars().take(room));
+            }
+            out.push('…');
+            return out;
+        }
+        if count > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        count += extra;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_tags_and_decodes_entities() {
+        let html =
+            "<p>Lakers&nbsp;trade <b>Russell</b> &amp; a pick</p><br/>to the <a href='x'>Jazz</a>";
+        assert_eq!(
+            html_to_text(html, 200),
+            "Lakers trade Russell & a pick to the Jazz"
+        );
+    }
+
+    #[test]
+    fn drops_script_style_and_comments() {
+        let html = "A<script>alert('x<y')</script>B<!-- hidden -->C<style>p{}</style>";
+        assert_eq!(html_to_text(html, 200), "A B C");
+    }
+
+    #[test]
+    fn keeps_unknown_entities_and_bare_ampersands() {
+        assert_eq!(
+            decode_entities("AT&T &bogus; &#x2019; &#8217; &#150;"),
+            "AT&T &bogus; \u{2019} \u{2019} \u{2013}"
+        );
+    }
+
+    #[test]
+    fn lone_angle_brackets_are_text() {
+        assert_eq!(html_to_text("3 < 4 and 5 > 2", 100), "3 < 4 and 5 > 2");
+    }
+
+    #[test]
+    fn caps_length_with_ellipsis() {
+        assert_eq!(collapse_and_cap("one two three four", 9), "one two…");
+        assert_eq!(collapse_and_cap("abcdefghij", 5), "abcd…");
+        assert_eq!(collapse_and_cap("  spaced\n\t out  ", 100), "spaced out");
+    }
+}

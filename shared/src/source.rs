@@ -1,0 +1,81 @@
+//! Reading a feed body from a path, a `file://` URL or an `http(s)://` URL.
+
+use std::io::Read;
+
+/// A body read from a source, with the charset its server declared.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The raw bytes.
+    pub bytes: Vec<u8>,
+    /// The `charset` of an HTTP `Content-Type`, if any.
+    pub charset: Option<String>,
+}
+
+/// Why a source could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path tried.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The body is larger than allowed.
+    #[error("{0}: larger than the {1}-byte limit")]
+    TooLarge(String, usize),
+    /// An HTTP fetch failed.
+    #[error("{0}")]
+    Http(String),
+}
+
+/// Reads a local source: a plain path or a `file://` URL. At most `max_bytes` are accepted.
+pub fn read_file(source: &str, max_bytes: usize) -> Result<Vec<u8>, SourceError> {
+    let path = file_path(source);
+    let io = |source| SourceError::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > max_bytes {
+        return Err(SourceError::TooLarge(path, max_bytes));
+    }
+    Ok(bytes)
+}
+
+/// The filesystem path of a plain path or `file://` URL.
+pub fn file_path(source: &str) -> String {
+    match url::Url::parse(source) {
+        Ok(url) if url.scheme() == "file" => url
+            .to_file_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|()| source.trim_start_matches("file://").to_owned()),
+        _ => source.to_owned(),
+    }
+}
+
+/// Whether the source is fetched over HTTP.
+pub fn is_http(source: &str) -> bool {
+    let lower = source.trim_start().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Reads a source of any kind, blocking; HTTP sources use the ingest fetcher's client settings.
+pub fn read_source(source: &str, max_bytes: usize) -> Result<Body, SourceError> {
+    if !is_http(source) {
+        return Ok(Body {
+            bytes: read_file(source, max_bytes)?,
+            charset: None,
+        });
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SourceError::Http(e.to_string()))?;
+    runtime.block_on(crate::fetch::get(source, max_bytes))
+}
