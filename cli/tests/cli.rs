@@ -1,0 +1,149 @@
+//! Black-box tests of the `tracker` binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tracker(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracker"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tracker starts");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("tracker runs")
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+const ESPN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/data/feeds/01_espn_nba_2023-01-13.xml"
+);
+
+#[test]
+fn parse_prints_the_documented_shape() {
+    let out = json(&tracker(&["parse", ESPN], None));
+    assert_eq!(out["feed"]["title"], "www.espn.com - NBA");
+    assert_eq!(out["feed"]["format"], "rss2");
+    let items = out["items"].as_array().expect("items");
+    assert_eq!(items.len(), 12);
+    for key in [
+        "id",
+        "guid",
+        "title",
+        "link",
+        "summary",
+        "published",
+        "authors",
+        "categories",
+        "category",
+        "evidence",
+    ] {
+        assert!(items[0].get(key).is_some(), "missing {key}: {}", items[0]);
+    }
+    assert_eq!(items[0]["published"], "2023-01-13T09:04:48Z");
+    assert!(["Trade", "Signing", "Other"].contains(&items[0]["category"].as_str().expect("string")));
+}
+
+#[test]
+fn parse_accepts_file_urls() {
+    let url = format!(
+        "file://{}",
+        std::fs::canonicalize(ESPN).expect("exists").display()
+    );
+    let out = json(&tracker(&["parse", &url], None));
+    assert_eq!(out["items"].as_array().map(Vec::len), Some(12));
+}
+
+#[test]
+fn unreadable_input_is_a_message_and_a_failure() {
+    let missing = tracker(&["parse", "/no/such/feed.xml"], None);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such/feed.xml"));
+
+    let html = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/tests/fixtures/html-page.html"
+    );
+    let not_feed = tracker(&["parse", html], None);
+    assert!(!not_feed.status.success());
+    assert!(String::from_utf8_lossy(&not_feed.stderr).contains("not a feed"));
+}
+
+#[test]
+fn classify_one_headline() {
+    let out = json(&tracker(
+        &["classify", "Lakers Sign Jay Huff To Two-Way Contract"],
+        None,
+    ));
+    assert_eq!(out["category"], "Signing");
+    assert!(!out["evidence"].as_array().expect("evidence").is_empty());
+}
+
+#[test]
+fn classify_jsonl_keeps_order() {
+    let input = concat!(
+        "{\"title\":\"Rockets trade Westbrook to Wizards\"}\n",
+        "{\"title\":\"Warriors waive guard\",\"description\":\"The team waived him today.\"}\n",
+        "\n",
+        "{\"title\":\"Curry scores 60\",\"description\":null}\n",
+    );
+    let out = tracker(&["classify", "--jsonl"], Some(input));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let categories: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("JSON line")["category"]
+                .as_str()
+                .expect("str")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(categories, ["Trade", "Signing", "Other"]);
+}
+
+#[test]
+fn classify_jsonl_reports_the_bad_line() {
+    let out = tracker(
+        &["classify", "--jsonl"],
+        Some("{\"title\":\"ok\"}\nnot json\n"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
+
+#[test]
+fn eval_prints_accuracy_and_confusion() {
+    let dev = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/headlines-dev.tsv"
+    );
+    let out = tracker(&["eval", dev], None);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("accuracy"), "{text}");
+    assert!(text.contains("confusion"));
+    let report = json(&tracker(&["eval", "--json", dev], None));
+    assert_eq!(report["total"], 232);
+}

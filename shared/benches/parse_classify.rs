@@ -1,0 +1,92 @@
+//! Parse (+ classify) throughput on the real published feeds, next to the `rss` and `feed-rs`
+//! crates parsing the same bytes. Run with `cargo bench -p shared --bench parse_classify`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use shared::classify::classify;
+use shared::feed::{parse_feed, ParseOptions};
+use std::hint::black_box;
+
+fn corpus() -> Vec<Vec<u8>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/feeds");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).expect("readable"))
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let feeds = corpus();
+    let bytes: u64 = feeds.iter().map(|f| f.len() as u64).sum();
+    let options = ParseOptions::default();
+    let items: usize = feeds
+        .iter()
+        .filter_map(|f| parse_feed(f, &options).ok())
+        .map(|f| f.items.len())
+        .sum();
+    eprintln!(
+        "corpus: {} feeds, {bytes} bytes, {items} items",
+        feeds.len()
+    );
+
+    let mut group = c.benchmark_group("real_feeds");
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("tracker_parse", |b| {
+        b.iter(|| {
+            for feed in &feeds {
+                let _ = black_box(parse_feed(black_box(feed), &options));
+            }
+        })
+    });
+    group.bench_function("tracker_parse_classify", |b| {
+        b.iter(|| {
+            for feed in &feeds {
+                if let Ok(parsed) = parse_feed(black_box(feed), &options) {
+                    for item in &parsed.items {
+                        black_box(classify(&item.title, &item.summary));
+                    }
+                }
+            }
+        })
+    });
+    group.bench_function("rss_crate_parse", |b| {
+        b.iter(|| {
+            for feed in &feeds {
+                let _ = black_box(rss::Channel::read_from(black_box(&feed[..])));
+            }
+        })
+    });
+    group.bench_function("feed_rs_parse", |b| {
+        b.iter(|| {
+            for feed in &feeds {
+                let _ = black_box(feed_rs::parser::parse(black_box(&feed[..])));
+            }
+        })
+    });
+    group.finish();
+
+    let mut classify_group = c.benchmark_group("classify");
+    let headlines: Vec<(String, String)> = feeds
+        .iter()
+        .filter_map(|f| parse_feed(f, &options).ok())
+        .flat_map(|f| f.items.into_iter().map(|i| (i.title, i.summary)))
+        .collect();
+    classify_group.throughput(Throughput::Elements(headlines.len() as u64));
+    classify_group.bench_function("items", |b| {
+        b.iter(|| {
+            for (title, summary) in &headlines {
+                black_box(classify(title, summary));
+            }
+        })
+    });
+    classify_group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
