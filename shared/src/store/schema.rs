@@ -1,0 +1,192 @@
+//! The one declaration of every table's keys, indexes and TTL. DynamoDB tables are created
+//! from it in tests and local runs, and a test checks `template.yaml` declares the same.
+//!
+//! News indexes. Every listing is a Query, never a Scan:
+//! - `by_time`: partition `kind` (always `"news"`), sort `sort_key` (`<time>#<id>`): newest
+//!   first across all categories, and time windows via `BETWEEN` on the sort key.
+//! - `by_category`: partition `category`, sort `sort_key`: newest first within a category.
+//! - `by_source`: partition `source`, sort `sort_key`: newest first within a source.
+//!
+//! Hot partitions: `by_time` puts every item in one partition and `by_category` in three.
+//! A GSI partition takes about 1,000 writes per second; ingest writes at most a few hundred
+//! new items per five-minute run, so the simplicity wins by orders of magnitude. Past that
+//! scale, `kind` would become a date-sharded key (`news#2026-11`) queried shard by shard.
+//!
+//! Feed state lives in the news table under ids `feed#<name>`. Those items carry none of
+//! `kind`, `category` or `source`, so the sparse indexes never see them.
+//!
+//! Users: `user_id` partition; email uniqueness items (`email#<lowercased>`) live in the same
+//! table and are written in the same transaction as the user. `by_kind` (partition `kind`,
+//! always `"user"`, sort `user_id`) lists users oldest first; uniqueness items lack `kind`.
+//!
+//! Metrics: partition `device_id`, sort `timestamp` (epoch ms); TTL on `expires_at`.
+
+/// A key attribute's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    /// String (`S`).
+    S,
+    /// Number (`N`).
+    N,
+}
+
+impl AttrType {
+    /// The DynamoDB type letter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrType::S => "S",
+            AttrType::N => "N",
+        }
+    }
+}
+
+/// A key attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyAttr {
+    /// Attribute name.
+    pub name: &'static str,
+    /// Attribute type.
+    pub kind: AttrType,
+}
+
+/// A global secondary index (projection: all attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexDef {
+    /// Index name.
+    pub name: &'static str,
+    /// Partition key.
+    pub partition: KeyAttr,
+    /// Sort key.
+    pub sort: Option<KeyAttr>,
+}
+
+/// A table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDef {
+    /// Short name: news, users or metrics.
+    pub name: &'static str,
+    /// The environment variable holding the deployed table name.
+    pub env_var: &'static str,
+    /// Partition key.
+    pub partition: KeyAttr,
+    /// Sort key.
+    pub sort: Option<KeyAttr>,
+    /// Global secondary indexes.
+    pub indexes: &'static [IndexDef],
+    /// The TTL attribute, if any.
+    pub ttl: Option<&'static str>,
+}
+
+const fn s(name: &'static str) -> KeyAttr {
+    KeyAttr {
+        name,
+        kind: AttrType::S,
+    }
+}
+
+const fn n(name: &'static str) -> KeyAttr {
+    KeyAttr {
+        name,
+        kind: AttrType::N,
+    }
+}
+
+/// News items and feed state.
+pub const NEWS: TableDef = TableDef {
+    name: "news",
+    env_var: "NEWS_TABLE",
+    partition: s("id"),
+    sort: None,
+    indexes: &[
+        IndexDef {
+            name: "by_time",
+            partition: s("kind"),
+            sort: Some(s("sort_key")),
+        },
+        IndexDef {
+            name: "by_category",
+            partition: s("category"),
+            sort: Some(s("sort_key")),
+        },
+        IndexDef {
+            name: "by_source",
+            partition: s("source"),
+            sort: Some(s("sort_key")),
+        },
+    ],
+    ttl: Some("expires_at"),
+};
+
+/// Users and email uniqueness items.
+pub const USERS: TableDef = TableDef {
+    name: "users",
+    env_var: "USERS_TABLE",
+    partition: s("user_id"),
+    sort: None,
+    indexes: &[IndexDef {
+        name: "by_kind",
+        partition: s("kind"),
+        sort: Some(s("user_id")),
+    }],
+    ttl: None,
+};
+
+/// Device readings.
+pub const METRICS: TableDef = TableDef {
+    name: "metrics",
+    env_var: "METRICS_TABLE",
+    partition: s("device_id"),
+    sort: Some(n("timestamp")),
+    indexes: &[],
+    ttl: Some("expires_at"),
+};
+
+/// Every table.
+pub const TABLES: [&TableDef; 3] = [&NEWS, &USERS, &METRICS];
+
+/// The environment variable naming the archive bucket.
+pub const ARCHIVE_BUCKET_ENV: &str = "ARCHIVE_BUCKET";
+
+/// Deployed table names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    /// The news table.
+    pub news: String,
+    /// The users table.
+    pub users: String,
+    /// The metrics table.
+    pub metrics: String,
+}
+
+impl TableNames {
+    /// Names with a common prefix (`<prefix>-news`, ...), for tests and local runs.
+    pub fn prefixed(prefix: &str) -> Self {
+        Self {
+            news: format!("{prefix}-news"),
+            users: format!("{prefix}-users"),
+            metrics: format!("{prefix}-metrics"),
+        }
+    }
+
+    /// Names from `NEWS_TABLE`, `USERS_TABLE` and `METRICS_TABLE`, defaulting to
+    /// `nba-tracker-<table>`.
+    pub fn from_env() -> Self {
+        let get = |def: &TableDef| {
+            std::env::var(def.env_var).unwrap_or_else(|_| format!("nba-tracker-{}", def.name))
+        };
+        Self {
+            news: get(&NEWS),
+            users: get(&USERS),
+            metrics: get(&METRICS),
+        }
+    }
+
+    /// The deployed name of `def`.
+    pub fn name_of(&self, def: &TableDef) -> &str {
+        match def.name {
+            "news" => &self.news,
+            "users" => &self.users,
+            _ => &self.metrics,
+        }
+    }
+}

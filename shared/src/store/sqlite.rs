@@ -1,0 +1,418 @@
+//! The embedded backend: one SQLite file (WAL mode), zero set-up, the same semantics as
+//! DynamoDB: newest-first news by `sort_key`, the same cursors, insert-if-absent, unique
+//! emails (a UNIQUE column), optimistic versions checked inside a transaction.
+
+use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
+use super::{
+    into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery, ReadingQuery, Store,
+    StoreError,
+};
+use crate::classify::Category;
+use crate::model::{
+    DeviceId, FeedState, NewUser, NewsItem, Page, Reading, Timestamp, User, UserPatch,
+};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS news (
+    id TEXT PRIMARY KEY,
+    sort_key TEXT NOT NULL,
+    category TEXT NOT NULL,
+    source TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS news_by_time ON news(sort_key);
+CREATE INDEX IF NOT EXISTS news_by_category ON news(category, sort_key);
+CREATE INDEX IF NOT EXISTS news_by_source ON news(source, sort_key);
+CREATE TABLE IF NOT EXISTS feed_state (feed TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    email_key TEXT NOT NULL UNIQUE,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    device_id TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    expires_at INTEGER,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (device_id, timestamp)
+);
+";
+
+/// The SQLite store. Cheap to clone; calls run on the blocking pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(backend)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError> {
+    serde_json::from_str(doc).map_err(backend)
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, and its parent folder.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| backend(format!("{}: {e}", parent.display())))?;
+        }
+        let conn =
+            Connection::open(path).map_err(|e| backend(format!("{}: {e}", path.display())))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| backend("the database lock is poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(backend)?
+    }
+}
+
+fn news_scope(query: &NewsQuery) -> String {
+    format!(
+        "news|{}|{}",
+        query.category.map_or("", Category::as_str),
+        query.source.as_deref().unwrap_or("")
+    )
+}
+
+fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
+    let doc: Option<String> = conn
+        .query_row(
+            "SELECT doc FROM users WHERE user_id = ?1",
+            [user_id],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    doc.map(|d| from_json(&d)).transpose()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError> {
+        let rows: Vec<(String, String, &'static str, String, String)> = items
+            .iter()
+            .map(|i| {
+                Ok((
+                    i.id.clone(),
+                    i.sort_key(),
+                    i.category.as_str(),
+                    i.source.clone(),
+                    to_json(i)?,
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        self.run(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let mut outcome = InsertOutcome::default();
+            {
+                let mut insert = tx
+                    .prepare("INSERT OR IGNORE INTO news (id, sort_key, category, source, doc) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    .map_err(backend)?;
+                for (id, sort_key, category, source, doc) in rows {
+                    if insert.execute(params![id, sort_key, category, source, doc]).map_err(backend)? == 1 {
+                        outcome.inserted.push(id);
+                    } else {
+                        outcome.existing += 1;
+                    }
+                }
+            }
+            tx.commit().map_err(backend)?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError> {
+        let id = id.to_owned();
+        self.run(move |conn| {
+            let doc: Option<String> = conn
+                .query_row("SELECT doc FROM news WHERE id = ?1", [id], |row| row.get(0))
+                .optional()
+                .map_err(backend)?;
+            doc.map(|d| from_json(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {
+        let scope = news_scope(query);
+        let after = query
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, &scope, is_news_sort_key))
+            .transpose()?;
+        let lower = sort_key_lower(query.since.as_ref());
+        let mut upper = sort_key_upper(query.until.as_ref());
+        if let Some(after) = after {
+            upper = upper.min(after);
+        }
+        let category = query.category.map(Category::as_str);
+        let source = query.source.clone();
+        let limit = query.limit;
+        let rows: Vec<NewsItem> = self
+            .run(move |conn| {
+                let mut stmt = conn
+                    .prepare(
+                        "SELECT doc FROM news
+                         WHERE sort_key >= ?1 AND sort_key < ?2
+                           AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR source = ?4)
+                         ORDER BY sort_key DESC LIMIT ?5",
+                    )
+                    .map_err(backend)?;
+                let docs = stmt
+                    .query_map(
+                        params![lower, upper, category, source, limit as i64 + 1],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .map_err(backend)?;
+                docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
+            })
+            .await?;
+        Ok(into_page(rows, limit, |item| {
+            cursor::encode(&scope, &item.sort_key())
+        }))
+    }
+
+    async fn news_stats(
+        &self,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> Result<BTreeMap<Category, u64>, StoreError> {
+        let lower = sort_key_lower(since.as_ref());
+        let upper = sort_key_upper(until.as_ref());
+        self.run(move |conn| {
+            let mut counts: BTreeMap<Category, u64> = Category::ALL.iter().map(|c| (*c, 0)).collect();
+            let mut stmt = conn
+                .prepare("SELECT category, COUNT(*) FROM news WHERE sort_key >= ?1 AND sort_key < ?2 GROUP BY category")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![lower, upper], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+                .map_err(backend)?;
+            for row in rows {
+                let (name, count) = row.map_err(backend)?;
+                let category: Category = name.parse().map_err(backend)?;
+                counts.insert(category, u64::try_from(count).unwrap_or(0));
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
+        let feed = feed.to_owned();
+        self.run(move |conn| {
+            let doc: Option<String> = conn
+                .query_row(
+                    "SELECT doc FROM feed_state WHERE feed = ?1",
+                    [feed],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            doc.map(|d| from_json(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError> {
+        let (feed, doc) = (state.feed.clone(), to_json(state)?);
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO feed_state (feed, doc) VALUES (?1, ?2)",
+                params![feed, doc],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError> {
+        let user = User::new(new, now);
+        let (id, key, doc) = (user.user_id.clone(), user.email.key(), to_json(&user)?);
+        self.run(move |conn| {
+            match conn.execute(
+                "INSERT INTO users (user_id, email_key, doc) VALUES (?1, ?2, ?3)",
+                params![id, key, doc],
+            ) {
+                Ok(_) => Ok(user),
+                Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateEmail),
+                Err(e) => Err(backend(e)),
+            }
+        })
+        .await
+    }
+
+    async fn get_user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn| read_user(conn, &user_id)).await
+    }
+
+    async fn list_users(
+        &self,
+        limit: usize,
+        cursor_text: Option<&str>,
+    ) -> Result<Page<User>, StoreError> {
+        let after = cursor_text
+            .map(|c| cursor::decode(c, "users", is_user_id))
+            .transpose()?
+            .unwrap_or_default();
+        let rows: Vec<User> = self
+            .run(move |conn| {
+                let mut stmt = conn
+                    .prepare(
+                        "SELECT doc FROM users WHERE user_id > ?1 ORDER BY user_id ASC LIMIT ?2",
+                    )
+                    .map_err(backend)?;
+                let docs = stmt
+                    .query_map(params![after, limit as i64 + 1], |row| {
+                        row.get::<_, String>(0)
+                    })
+                    .map_err(backend)?;
+                docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
+            })
+            .await?;
+        Ok(into_page(rows, limit, |user| {
+            cursor::encode("users", &user.user_id)
+        }))
+    }
+
+    async fn update_user(
+        &self,
+        user_id: &str,
+        version: u64,
+        patch: UserPatch,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let current = read_user(&tx, &user_id)?.ok_or(StoreError::NotFound)?;
+            if current.version != version {
+                return Err(StoreError::VersionConflict {
+                    current: current.version,
+                });
+            }
+            let updated = current.patched(patch, now);
+            let result = tx.execute(
+                "UPDATE users SET email_key = ?2, doc = ?3 WHERE user_id = ?1",
+                params![user_id, updated.email.key(), to_json(&updated)?],
+            );
+            match result {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(StoreError::DuplicateEmail),
+                Err(e) => return Err(backend(e)),
+            }
+            tx.commit().map_err(backend)?;
+            Ok(updated)
+        })
+        .await
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<(), StoreError> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn| {
+            match conn
+                .execute("DELETE FROM users WHERE user_id = ?1", [user_id])
+                .map_err(backend)?
+            {
+                0 => Err(StoreError::NotFound),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn put_readings(
+        &self,
+        device: &DeviceId,
+        readings: &[Reading],
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let device = device.as_str().to_owned();
+        let rows: Vec<(i64, String)> = readings
+            .iter()
+            .map(|r| Ok((r.timestamp, to_json(r)?)))
+            .collect::<Result<_, StoreError>>()?;
+        self.run(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            {
+                let mut put = tx
+                    .prepare("INSERT OR REPLACE INTO metrics (device_id, timestamp, expires_at, doc) VALUES (?1, ?2, ?3, ?4)")
+                    .map_err(backend)?;
+                for (timestamp, doc) in rows {
+                    put.execute(params![device, timestamp, expires_at, doc]).map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn list_readings(&self, query: &ReadingQuery) -> Result<Page<Reading>, StoreError> {
+        let scope = format!("metrics|{}", query.device.as_str());
+        let after = query
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, &scope, is_reading_time))
+            .transpose()?;
+        let from = match after.and_then(|a| a.parse::<i64>().ok()) {
+            Some(after) => query.from.max(after.saturating_add(1)),
+            None => query.from,
+        };
+        let (device, to, limit) = (query.device.as_str().to_owned(), query.to, query.limit);
+        let rows: Vec<Reading> = self
+            .run(move |conn| {
+                let mut stmt = conn
+                    .prepare(
+                        "SELECT doc FROM metrics WHERE device_id = ?1 AND timestamp >= ?2 AND timestamp <= ?3
+                         ORDER BY timestamp ASC LIMIT ?4",
+                    )
+                    .map_err(backend)?;
+                let docs = stmt
+                    .query_map(params![device, from, to, limit as i64 + 1], |row| row.get::<_, String>(0))
+                    .map_err(backend)?;
+                docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
+            })
+            .await?;
+        Ok(into_page(rows, limit, |r| {
+            cursor::encode(&scope, &r.timestamp.to_string())
+        }))
+    }
+}

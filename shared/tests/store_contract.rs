@@ -1,0 +1,531 @@
+//! The storage contract, written once and run against both backends: the embedded SQLite
+//! store and the DynamoDB store on AWS's DynamoDB Local.
+
+mod support;
+
+use chrono::{Duration, TimeZone, Utc};
+use shared::classify::{classify, Category};
+use shared::model::{
+    DeviceId, Email, FeedState, NewUser, NewsItem, Reading, Timestamp, UserPatch, Username,
+};
+use shared::store::{NewsQuery, ReadingQuery, Store, StoreError};
+use std::collections::HashSet;
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn item(n: u32, category: Category, source: &str, published: Option<Timestamp>) -> NewsItem {
+    let title = format!("Headline {n}");
+    NewsItem {
+        id: shared::feed::sha256_hex(format!("item-{n}").as_bytes()),
+        title: title.clone(),
+        link: Some(format!("https://example.com/{n}")),
+        summary: format!("Summary {n}"),
+        source: source.to_owned(),
+        category,
+        evidence: classify(&title, "").evidence,
+        published_at: published,
+        fetched_at: t0(),
+        expires_at: Some(1_900_000_000),
+    }
+}
+
+/// 30 items, one minute apart, categories and sources rotating; two share a minute.
+fn corpus() -> Vec<NewsItem> {
+    (0..30)
+        .map(|n| {
+            let category = Category::ALL[n as usize % 3];
+            let source = if n % 2 == 0 { "espn" } else { "realgm" };
+            let minute = if n == 29 { 28 } else { i64::from(n) };
+            item(n, category, source, Some(t0() + Duration::minutes(minute)))
+        })
+        .collect()
+}
+
+async fn all_pages(store: &dyn Store, mut query: NewsQuery) -> (Vec<NewsItem>, usize) {
+    let mut items = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = store.list_news(&query).await.expect("list");
+        pages += 1;
+        assert!(page.items.len() <= query.limit);
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return (items, pages),
+        }
+        assert!(pages < 100, "pagination does not end");
+    }
+}
+
+fn newest_first(items: &[NewsItem]) -> bool {
+    items.windows(2).all(|w| w[0].sort_key() > w[1].sort_key())
+}
+
+async fn news_insert_is_idempotent(store: &dyn Store) {
+    let items = corpus();
+    let first = store.insert_news(&items[..10]).await.expect("insert");
+    assert_eq!(first.inserted.len(), 10);
+    assert_eq!(first.existing, 0);
+    for _ in 0..2 {
+        let again = store.insert_news(&items[..12]).await.expect("insert again");
+        assert_eq!(
+            again.existing,
+            10 + usize::from(again.inserted.is_empty()) * 2
+        );
+    }
+    let (all, _) = all_pages(
+        store,
+        NewsQuery {
+            limit: 100,
+            ..NewsQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(all.len(), 12, "each item stored once");
+    // Duplicates inside one call are stored once too.
+    let twice = vec![items[20].clone(), items[20].clone()];
+    let outcome = store.insert_news(&twice).await.expect("insert duplicates");
+    assert_eq!((outcome.inserted.len(), outcome.existing), (1, 1));
+    assert_eq!(
+        store.get_news(&items[3].id).await.expect("get"),
+        Some(items[3].clone())
+    );
+    assert_eq!(
+        store.get_news(&"0".repeat(64)).await.expect("get missing"),
+        None
+    );
+    assert_eq!(
+        store.get_news("not-an-id").await.expect("get garbage"),
+        None
+    );
+}
+
+async fn news_pages_newest_first_across_boundaries(store: &dyn Store) {
+    let items = corpus();
+    store.insert_news(&items).await.expect("insert");
+    for limit in [1, 7, 10, 29, 30, 100] {
+        let (all, pages) = all_pages(
+            store,
+            NewsQuery {
+                limit,
+                ..NewsQuery::default()
+            },
+        )
+        .await;
+        assert_eq!(all.len(), 30, "limit {limit}");
+        assert_eq!(
+            pages,
+            30usize.div_ceil(limit).max(1),
+            "limit {limit}: no empty trailing page"
+        );
+        assert!(newest_first(&all), "limit {limit}");
+        let ids: HashSet<_> = all.iter().map(|i| &i.id).collect();
+        assert_eq!(ids.len(), 30, "limit {limit}: no duplicates across pages");
+    }
+}
+
+async fn news_filters_and_windows(store: &dyn Store) {
+    let items = corpus();
+    store.insert_news(&items).await.expect("insert");
+    let trades = NewsQuery {
+        category: Some(Category::Trade),
+        limit: 4,
+        ..NewsQuery::default()
+    };
+    let (all, _) = all_pages(store, trades).await;
+    assert_eq!(all.len(), 10);
+    assert!(all.iter().all(|i| i.category == Category::Trade) && newest_first(&all));
+
+    let espn = NewsQuery {
+        source: Some("espn".into()),
+        limit: 6,
+        ..NewsQuery::default()
+    };
+    let (all, _) = all_pages(store, espn).await;
+    assert_eq!(all.len(), 15);
+    assert!(all.iter().all(|i| i.source == "espn") && newest_first(&all));
+
+    let both = NewsQuery {
+        category: Some(Category::Signing),
+        source: Some("realgm".into()),
+        limit: 2,
+        ..NewsQuery::default()
+    };
+    let (all, _) = all_pages(store, both).await;
+    let want = items
+        .iter()
+        .filter(|i| i.category == Category::Signing && i.source == "realgm")
+        .count();
+    assert_eq!(all.len(), want);
+    assert!(all
+        .iter()
+        .all(|i| i.category == Category::Signing && i.source == "realgm"));
+
+    let window = NewsQuery {
+        since: Some(t0() + Duration::minutes(10)),
+        until: Some(t0() + Duration::minutes(19)),
+        limit: 3,
+        ..NewsQuery::default()
+    };
+    let (all, _) = all_pages(store, window).await;
+    assert_eq!(all.len(), 10, "inclusive on both ends");
+    assert!(all.iter().all(|i| i
+        .published_at
+        .is_some_and(|p| p >= t0() + Duration::minutes(10) && p <= t0() + Duration::minutes(19))));
+
+    let stats = store
+        .news_stats(
+            Some(t0() + Duration::minutes(10)),
+            Some(t0() + Duration::minutes(19)),
+        )
+        .await
+        .expect("stats");
+    assert_eq!(stats.values().sum::<u64>(), 10);
+    assert_eq!(stats.len(), 3);
+    let empty = store
+        .news_stats(Some(t0() + Duration::days(30)), None)
+        .await
+        .expect("stats");
+    assert!(empty.values().all(|c| *c == 0) && empty.len() == 3);
+}
+
+async fn undated_items_sort_by_fetch_time(store: &dyn Store) {
+    let undated = item(99, Category::Other, "espn", None);
+    store.insert_news(std::slice::from_ref(&undated)).await.expect("insert");
+    let page = store
+        .list_news(&NewsQuery {
+            limit: 10,
+            ..NewsQuery::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(page.items, vec![undated]);
+}
+
+async fn bad_cursors_are_typed_errors(store: &dyn Store) {
+    store.insert_news(&corpus()).await.expect("insert");
+    for cursor in [
+        "garbage",
+        "",
+        "eyJ2IjoxfQ",
+        "eyJ2IjoxLCJzIjoibmV3c3x8IiwiYSI6IngifQ",
+        &"A".repeat(5000),
+    ] {
+        let query = NewsQuery {
+            limit: 5,
+            cursor: Some(cursor.to_owned()),
+            ..NewsQuery::default()
+        };
+        assert_eq!(
+            store.list_news(&query).await.err(),
+            Some(StoreError::InvalidCursor),
+            "{cursor:?}"
+        );
+    }
+    // A real cursor of one listing is refused by another.
+    let page = store
+        .list_news(&NewsQuery {
+            limit: 5,
+            ..NewsQuery::default()
+        })
+        .await
+        .expect("list");
+    let trades = NewsQuery {
+        category: Some(Category::Trade),
+        limit: 5,
+        cursor: page.next_cursor.clone(),
+        ..NewsQuery::default()
+    };
+    assert_eq!(
+        store.list_news(&trades).await.err(),
+        Some(StoreError::InvalidCursor)
+    );
+    assert_eq!(
+        store.list_users(5, page.next_cursor.as_deref()).await.err(),
+        Some(StoreError::InvalidCursor)
+    );
+}
+
+async fn feed_state_round_trips(store: &dyn Store) {
+    assert_eq!(store.get_feed_state("espn").await.expect("get"), None);
+    let state = FeedState {
+        feed: "espn".into(),
+        etag: Some("\"abc\"".into()),
+        last_modified: Some("Fri, 13 Jan 2023 12:43:56 GMT".into()),
+        body_hash: Some("f".repeat(64)),
+        last_success_at: Some(t0()),
+        consecutive_failures: 2,
+        last_error: Some("HTTP 500".into()),
+    };
+    store.put_feed_state(&state).await.expect("put");
+    assert_eq!(
+        store.get_feed_state("espn").await.expect("get"),
+        Some(state.clone())
+    );
+    let reset = FeedState {
+        consecutive_failures: 0,
+        last_error: None,
+        ..state
+    };
+    store.put_feed_state(&reset).await.expect("put again");
+    assert_eq!(
+        store.get_feed_state("espn").await.expect("get"),
+        Some(reset)
+    );
+    // Feed state never shows up as news.
+    let page = store
+        .list_news(&NewsQuery {
+            limit: 10,
+            ..NewsQuery::default()
+        })
+        .await
+        .expect("list");
+    assert!(page.items.is_empty());
+}
+
+fn new_user(name: &str, email: &str) -> NewUser {
+    NewUser {
+        username: Username::parse(name).expect("username"),
+        email: Email::parse(email).expect("email"),
+    }
+}
+
+async fn users_lifecycle_and_email_uniqueness(store: &dyn Store) {
+    let luka = store
+        .create_user(new_user("luka", "Luka@Example.com"), t0())
+        .await
+        .expect("create");
+    assert_eq!(luka.version, 1);
+    assert_eq!(
+        store.get_user(&luka.user_id).await.expect("get"),
+        Some(luka.clone())
+    );
+    assert_eq!(
+        store
+            .create_user(new_user("other", "luka@example.COM"), t0())
+            .await
+            .err(),
+        Some(StoreError::DuplicateEmail),
+        "emails are unique regardless of case"
+    );
+    let kyrie = store
+        .create_user(new_user("kyrie", "kyrie@example.com"), t0())
+        .await
+        .expect("create");
+
+    // Optimistic concurrency.
+    let patch = UserPatch {
+        username: Some(Username::parse("luka77").expect("name")),
+        email: None,
+    };
+    let updated = store
+        .update_user(&luka.user_id, 1, patch.clone(), t0() + Duration::seconds(5))
+        .await
+        .expect("update");
+    assert_eq!((updated.version, updated.username.as_str()), (2, "luka77"));
+    assert_eq!(updated.updated_at, t0() + Duration::seconds(5));
+    assert_eq!(updated.created_at, luka.created_at);
+    assert_eq!(
+        store.update_user(&luka.user_id, 1, patch, t0()).await.err(),
+        Some(StoreError::VersionConflict { current: 2 })
+    );
+
+    // Changing to a taken email fails and changes nothing; changing to a free one frees the old.
+    let taken = UserPatch {
+        email: Some(Email::parse("KYRIE@example.com").expect("email")),
+        username: None,
+    };
+    assert_eq!(
+        store.update_user(&luka.user_id, 2, taken, t0()).await.err(),
+        Some(StoreError::DuplicateEmail)
+    );
+    assert_eq!(
+        store
+            .get_user(&luka.user_id)
+            .await
+            .expect("get")
+            .map(|u| u.version),
+        Some(2)
+    );
+    let moved = UserPatch {
+        email: Some(Email::parse("luka@lakers.example").expect("email")),
+        username: None,
+    };
+    store
+        .update_user(&luka.user_id, 2, moved, t0())
+        .await
+        .expect("email change");
+    store
+        .create_user(new_user("newluka", "luka@example.com"), t0())
+        .await
+        .expect("the old email is free again");
+
+    // Delete frees the email.
+    store.delete_user(&kyrie.user_id).await.expect("delete");
+    assert_eq!(store.get_user(&kyrie.user_id).await.expect("get"), None);
+    assert_eq!(
+        store.delete_user(&kyrie.user_id).await.err(),
+        Some(StoreError::NotFound)
+    );
+    store
+        .create_user(new_user("kyrie2", "kyrie@example.com"), t0())
+        .await
+        .expect("email free after delete");
+
+    let missing = uuid::Uuid::now_v7().to_string();
+    assert_eq!(
+        store
+            .update_user(&missing, 1, UserPatch::default(), t0())
+            .await
+            .err(),
+        Some(StoreError::NotFound)
+    );
+    assert_eq!(store.get_user(&missing).await.expect("get"), None);
+    assert_eq!(
+        store.get_user("email#luka@example.com").await.expect("get"),
+        None,
+        "uniqueness items are not users"
+    );
+}
+
+async fn users_page_oldest_first(store: &dyn Store) {
+    let mut created = Vec::new();
+    for n in 0..13 {
+        created.push(
+            store
+                .create_user(
+                    new_user(&format!("user{n}"), &format!("u{n}@example.com")),
+                    t0(),
+                )
+                .await
+                .expect("create")
+                .user_id,
+        );
+    }
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.list_users(5, cursor.as_deref()).await.expect("list");
+        seen.extend(page.items.into_iter().map(|u| u.user_id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen, created,
+        "every user once, in creation order, no uniqueness items"
+    );
+}
+
+fn reading(timestamp: i64, temperature: f64) -> Reading {
+    Reading {
+        timestamp,
+        temperature: Some(temperature),
+        humidity: Some(40.0 + temperature / 10.0),
+        status: Some("ok".into()),
+    }
+}
+
+async fn readings_window_pages_and_summary(store: &dyn Store) {
+    let device = DeviceId::parse("sensor-1").expect("device");
+    let other = DeviceId::parse("sensor-2").expect("device");
+    let base = 1_767_225_600_000_i64;
+    let readings: Vec<Reading> = (0..25)
+        .map(|n| reading(base + n * 1000, f64::from(n as i32)))
+        .collect();
+    store
+        .put_readings(&device, &readings, Some(1_900_000_000))
+        .await
+        .expect("put");
+    store
+        .put_readings(&other, &[reading(base, 99.0)], None)
+        .await
+        .expect("put other");
+    // Same timestamp replaces.
+    store
+        .put_readings(&device, &[reading(base + 3000, 30.0)], None)
+        .await
+        .expect("replace");
+
+    let mut got = Vec::new();
+    let mut query = ReadingQuery {
+        device: device.clone(),
+        from: base + 2000,
+        to: base + 21_000,
+        limit: 4,
+        cursor: None,
+    };
+    loop {
+        let page = store.list_readings(&query).await.expect("list");
+        got.extend(page.items);
+        match page.next_cursor {
+            Some(c) => query.cursor = Some(c),
+            None => break,
+        }
+    }
+    let times: Vec<i64> = got.iter().map(|r| r.timestamp - base).collect();
+    assert_eq!(times, (2..=21).map(|n| n * 1000).collect::<Vec<_>>());
+    assert_eq!(got[1].temperature, Some(30.0));
+
+    let summary = store
+        .summarize_readings(&device, base, base + 4000)
+        .await
+        .expect("summary");
+    assert_eq!(summary.count, 5);
+    assert_eq!(summary.temperature.min, Some(0.0));
+    assert_eq!(summary.temperature.max, Some(30.0));
+    assert_eq!(
+        summary.temperature.mean,
+        Some((0.0 + 1.0 + 2.0 + 30.0 + 4.0) / 5.0)
+    );
+    let empty = store
+        .summarize_readings(&device, base + 100_000, base + 200_000)
+        .await
+        .expect("summary");
+    assert_eq!((empty.count, empty.temperature.mean), (0, None));
+
+    let bad = ReadingQuery {
+        cursor: Some("bogus".into()),
+        ..query
+    };
+    assert_eq!(
+        store.list_readings(&bad).await.err(),
+        Some(StoreError::InvalidCursor)
+    );
+}
+
+macro_rules! contract_suite {
+    ($backend:ident) => {
+        mod $backend {
+            use super::*;
+
+            macro_rules! case {
+                ($name:ident) => {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let harness = support::$backend().await;
+                        super::$name(harness.store.as_ref()).await;
+                    }
+                };
+            }
+
+            case!(news_insert_is_idempotent);
+            case!(news_pages_newest_first_across_boundaries);
+            case!(news_filters_and_windows);
+            case!(undated_items_sort_by_fetch_time);
+            case!(bad_cursors_are_typed_errors);
+            case!(feed_state_round_trips);
+            case!(users_lifecycle_and_email_uniqueness);
+            case!(users_page_oldest_first);
+            case!(readings_window_pages_and_summary);
+        }
+    };
+}
+
+contract_suite!(sqlite);
+contract_suite!(dynamo);
