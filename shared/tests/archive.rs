@@ -1,9 +1,8 @@
 //! The archive on a local folder and on a real S3-protocol server.
 
-mod support;
-
 use chrono::{TimeZone, Utc};
 use shared::archive::{archive_raw, export_key, write_export, Archive};
+use shared::testing as support;
 
 async fn raw_bodies_are_stored_once(archive: &dyn Archive) {
     let when = Utc

@@ -1,14 +1,13 @@
 //! The storage contract, written once and run against both backends: the embedded SQLite
 //! store and the DynamoDB store on AWS's DynamoDB Local.
 
-mod support;
-
 use chrono::{Duration, TimeZone, Utc};
 use shared::classify::{classify, Category};
 use shared::model::{
     DeviceId, Email, FeedState, NewUser, NewsItem, Reading, Timestamp, UserPatch, Username,
 };
 use shared::store::{NewsQuery, ReadingQuery, Store, StoreError};
+use shared::testing as support;
 use std::collections::HashSet;
 
 fn t0() -> Timestamp {
@@ -195,7 +194,10 @@ async fn news_filters_and_windows(store: &dyn Store) {
 
 async fn undated_items_sort_by_fetch_time(store: &dyn Store) {
     let undated = item(99, Category::Other, "espn", None);
-    store.insert_news(std::slice::from_ref(&undated)).await.expect("insert");
+    store
+        .insert_news(std::slice::from_ref(&undated))
+        .await
+        .expect("insert");
     let page = store
         .list_news(&NewsQuery {
             limit: 10,

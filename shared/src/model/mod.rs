@@ -1,9 +1,9 @@
 //! Domain types shared by storage, the API and ingest. Inputs from outside are parsed into
 //! these types once ("parse, don't validate"); everything past that point trusts them.
 
-mod metrics;
+pub mod metrics;
 mod news;
-mod time;
+pub mod time;
 mod user;
 
 pub use metrics::{DeviceId, FieldSummary, Reading, ReadingSummary, MAX_READINGS_PER_BATCH};

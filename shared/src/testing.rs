@@ -1,14 +1,12 @@
-//! Test backends: a fresh SQLite file, or uniquely named tables and buckets on the DynamoDB
+//! Test backends (feature `test-support`): a fresh SQLite file, or uniquely named tables and buckets on the DynamoDB
 //! Local and S3 servers that `scripts/test.sh` starts. A missing server fails the test with
 //! a message; nothing is skipped.
 
-#![allow(dead_code)]
-
-use shared::archive::{LocalArchive, S3Archive};
-use shared::store::dynamo::DynamoStore;
-use shared::store::schema::TableNames;
-use shared::store::sqlite::SqliteStore;
-use shared::store::Store;
+use crate::archive::{LocalArchive, S3Archive};
+use crate::store::dynamo::DynamoStore;
+use crate::store::schema::TableNames;
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
 
 /// Environment variable with the DynamoDB Local endpoint.
 pub const DYNAMODB_ENV: &str = "TRACKER_TEST_DYNAMODB_URL";
@@ -17,7 +15,8 @@ pub const S3_ENV: &str = "TRACKER_TEST_S3_URL";
 
 /// A store and whatever must live as long as it.
 pub struct Harness {
-    pub store: Box<dyn Store>,
+    /// The store under test.
+    pub store: std::sync::Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -44,15 +43,17 @@ pub fn local_config(endpoint_url: &str) -> aws_config::SdkConfig {
         .build()
 }
 
+/// A store on a fresh SQLite file.
 pub async fn sqlite() -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SqliteStore::open(&dir.path().join("tracker.db")).expect("open sqlite");
     Harness {
-        store: Box::new(store),
+        store: std::sync::Arc::new(store),
         _dir: Some(dir),
     }
 }
 
+/// A store on fresh, uniquely named tables of DynamoDB Local.
 pub async fn dynamo_store() -> DynamoStore {
     let config = local_config(&endpoint(DYNAMODB_ENV, "DynamoDB Local"));
     let store = DynamoStore::new(
@@ -66,13 +67,15 @@ pub async fn dynamo_store() -> DynamoStore {
     store
 }
 
+/// [`dynamo_store`] as a harness.
 pub async fn dynamo() -> Harness {
     Harness {
-        store: Box::new(dynamo_store().await),
+        store: std::sync::Arc::new(dynamo_store().await),
         _dir: None,
     }
 }
 
+/// An archive on a fresh bucket of the S3 server.
 pub async fn s3_archive() -> S3Archive {
     let config = local_config(&endpoint(S3_ENV, "the S3 server"));
     let client = aws_sdk_s3::Client::from_conf(
@@ -88,7 +91,45 @@ pub async fn s3_archive() -> S3Archive {
     archive
 }
 
+/// An archive on a fresh temporary folder.
 pub fn local_archive() -> (LocalArchive, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     (LocalArchive::new(dir.path()), dir)
+}
+
+/// The bundled sample feeds (`samples/feeds/`), as absolute file paths.
+pub fn sample_feeds() -> Vec<crate::ingest::FeedConfig> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/feeds");
+    [
+        ("espn-nba", "espn-nba.xml", "ESPN"),
+        ("realgm-wiretap", "realgm-wiretap.xml", "RealGM"),
+    ]
+    .into_iter()
+    .map(|(name, file, source)| crate::ingest::FeedConfig {
+        name: name.into(),
+        url: format!("{dir}/{file}"),
+        source: Some(source.into()),
+    })
+    .collect()
+}
+
+/// An ingest pipeline over `store` and `archive` with short timeouts for tests.
+pub fn ingest(
+    store: std::sync::Arc<dyn Store>,
+    archive: std::sync::Arc<dyn crate::archive::Archive>,
+) -> crate::ingest::Ingest {
+    let config = crate::fetch::FetchConfig {
+        connect_timeout: std::time::Duration::from_secs(2),
+        timeout: std::time::Duration::from_secs(2),
+        max_redirects: 5,
+        max_bytes: 256 * 1024,
+    };
+    crate::ingest::Ingest {
+        store,
+        archive,
+        fetcher: crate::fetch::Fetcher::new(&config).expect("HTTP client"),
+        retention: Some(chrono::Duration::days(90)),
+        concurrency: 4,
+        max_bytes: config.max_bytes,
+    }
 }

@@ -1,0 +1,185 @@
+//! Every API request in `events/` pushed through the real router in-process, as lambda_http
+//! delivers it, on the embedded store and on DynamoDB Local.
+
+use http_body_util::BodyExt;
+use serde_json::Value;
+use shared::api::{router, AppState};
+use shared::testing::{self, Harness};
+use tower::ServiceExt;
+
+const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events");
+
+/// Sends one events/ file through the router; returns status and JSON body (null if empty).
+async fn invoke(app: &axum::Router, file: &str) -> (u16, Value) {
+    let path = format!("{EVENTS}/{file}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let request = lambda_http::request::from_str(&text)
+        .unwrap_or_else(|e| panic!("{file}: not an API Gateway request: {e}"));
+    let request = request.map(|body| axum::body::Body::from(body.to_vec()));
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{file}: body is not JSON: {e}"))
+    };
+    (status, body)
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not an error body: {body}"))
+}
+
+async fn every_event(harness: Harness) {
+    let (archive, _dir) = testing::local_archive();
+    let ingest = testing::ingest(harness.store.clone(), std::sync::Arc::new(archive));
+    let summary = ingest
+        .run(&testing::sample_feeds(), chrono::Utc::now())
+        .await;
+    assert_eq!(summary.feeds_failed, 0, "{summary:?}");
+    let app = router(AppState {
+        store: harness.store.clone(),
+        metrics_retention: None,
+    });
+
+    let (status, body) = invoke(&app, "health.json").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+
+    let (status, body) = invoke(&app, "news-list.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(5));
+    assert!(body["next_cursor"].is_string());
+
+    let (status, body) = invoke(&app, "news-list-filtered.json").await;
+    assert_eq!(status, 200);
+    let items = body["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(
+        items
+            .iter()
+            .all(|i| i["category"] == "Trade" && i["source"] == "ESPN"),
+        "{body}"
+    );
+
+    let (status, body) = invoke(&app, "news-get.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["title"],
+        "Blockbuster: Nets trade All-Star forward to Clippers for package of picks"
+    );
+    assert_eq!(body["category"], "Trade");
+    assert!(!body["evidence"].as_array().expect("evidence").is_empty());
+
+    let (status, body) = invoke(&app, "news-stats.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 28);
+    assert_eq!(body["counts"]["Trade"], 7);
+
+    let (status, body) = invoke(&app, "users-create.json").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["username"].as_str(), body["version"].as_u64()),
+        (Some("hoopsfan"), Some(1))
+    );
+    let (status, body) = invoke(&app, "users-create.json").await;
+    assert_eq!((status, error_code(&body)), (409, "duplicate_email"));
+    let (status, body) = invoke(&app, "users-list.json").await;
+    assert_eq!(
+        (status, body["items"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    for file in ["users-get.json", "users-update.json"] {
+        let (status, body) = invoke(&app, file).await;
+        assert_eq!((status, error_code(&body)), (404, "not_found"), "{file}");
+    }
+    let (status, _) = invoke(&app, "users-delete.json").await;
+    assert_eq!(status, 404);
+
+    let (status, body) = invoke(&app, "metrics-put.json").await;
+    assert_eq!((status, body["count"].as_u64()), (201, Some(1)), "{body}");
+    let (status, body) = invoke(&app, "metrics-put-batch.json").await;
+    assert_eq!((status, body["count"].as_u64()), (201, Some(5)), "{body}");
+    let (status, body) = invoke(&app, "metrics-list.json").await;
+    assert_eq!(
+        (status, body["items"].as_array().map(Vec::len)),
+        (200, Some(5)),
+        "{body}"
+    );
+    let (status, body) = invoke(&app, "metrics-summary.json").await;
+    assert_eq!((status, body["count"].as_u64()), (200, Some(5)), "{body}");
+    assert_eq!(body["temperature"]["max"], 24.0);
+
+    for (file, want_status, want_code) in [
+        ("bad-news-limit.json", 422, "validation_failed"),
+        ("bad-news-category.json", 422, "validation_failed"),
+        ("bad-news-cursor.json", 400, "invalid_cursor"),
+        ("bad-news-since.json", 400, "bad_request"),
+        ("bad-users-json.json", 400, "bad_request"),
+        ("bad-users-email.json", 422, "validation_failed"),
+        ("bad-users-content-type.json", 415, "unsupported_media_type"),
+        ("bad-metrics-window.json", 422, "validation_failed"),
+        ("bad-metrics-batch.json", 422, "validation_failed"),
+        ("bad-route.json", 404, "not_found"),
+        ("bad-method.json", 405, "method_not_allowed"),
+    ] {
+        let (status, body) = invoke(&app, file).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (want_status, want_code),
+            "{file}: {body}"
+        );
+        assert!(
+            !body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{file}"
+        );
+    }
+    // Nothing stored was lost to the bad requests.
+    let (_, body) = invoke(&app, "news-stats.json").await;
+    assert_eq!(body["total"], 28);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_on_the_embedded_store() {
+    every_event(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_on_dynamodb_local() {
+    every_event(testing::dynamo().await).await;
+}
+
+#[test]
+fn every_event_file_is_covered() {
+    let source = include_str!("events.rs");
+    let ingest_events = [
+        "ingest-schedule.json",
+        "ingest-scheduler-v2.json",
+        "maintenance-schedule.json",
+    ];
+    for entry in std::fs::read_dir(EVENTS).expect("events/") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            ingest_events.contains(&name.as_str()) || source.contains(&format!("\"{name}\"")),
+            "{name} is not tested"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! The scheduled ingest Lambda's handler, apart from the runtime so tests can call it.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde_json::Value;
+use shared::ingest::{FeedConfig, Ingest, RunSummary};
+
+/// CloudWatch namespace of the ingest metrics.
+pub const METRIC_NAMESPACE: &str = "NbaTradeTracker";
+
+/// What triggered a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// An EventBridge rule (SAM `Schedule`): the event in its envelope.
+    EventBridge {
+        /// The event id.
+        id: String,
+        /// `detail-type`, "Scheduled Event" for rules.
+        detail_type: String,
+    },
+    /// EventBridge Scheduler (SAM `ScheduleV2`) or a manual invoke: the raw input.
+    Direct,
+}
+
+impl Trigger {
+    /// Reads the trigger from an invocation payload.
+    pub fn of(payload: &Value) -> Self {
+        match serde_json::from_value::<EventBridgeEvent<Value>>(payload.clone()) {
+            Ok(event) if payload.get("detail-type").is_some() => Trigger::EventBridge {
+                id: event.id.unwrap_or_default(),
+                detail_type: event.detail_type,
+            },
+            _ => Trigger::Direct,
+        }
+    }
+}
+
+/// The run failed for every feed; the invocation fails so Lambda retries and alarms fire.
+#[derive(Debug, thiserror::Error)]
+#[error("all {0} feeds failed")]
+pub struct AllFeedsFailed(pub usize);
+
+/// Runs ingest once, logs the summary as one JSON line and an EMF metrics line.
+pub async fn handle(
+    ingest: &Ingest,
+    feeds: &[FeedConfig],
+    payload: &Value,
+) -> Result<RunSummary, AllFeedsFailed> {
+    let trigger = Trigger::of(payload);
+    let summary = ingest.run(feeds, chrono::Utc::now()).await;
+    tracing::info!(
+        trigger = ?trigger,
+        summary = %serde_json::to_string(&summary).unwrap_or_default(),
+        "ingest run"
+    );
+    println!("{}", summary.emf_line(METRIC_NAMESPACE));
+    if summary.all_failed() {
+        return Err(AllFeedsFailed(summary.feeds.len()));
+    }
+    Ok(summary)
+}

@@ -1,0 +1,40 @@
+//! The daily maintenance Lambda's handler, apart from the runtime so tests can call it.
+
+use shared::archive::Archive;
+use shared::ingest::FeedConfig;
+use shared::maintenance::{run, MaintenanceError, MaintenanceReport};
+use shared::store::Store;
+
+/// Hours within which a feed must produce an item to count as fresh.
+pub const FRESHNESS_HOURS: i64 = 24;
+
+/// Runs the job, logs the report and an EMF metrics line.
+pub async fn handle(
+    store: &dyn Store,
+    archive: &dyn Archive,
+    feeds: &[FeedConfig],
+) -> Result<MaintenanceReport, MaintenanceError> {
+    let report = run(store, archive, feeds, chrono::Utc::now(), FRESHNESS_HOURS).await?;
+    tracing::info!(report = %serde_json::to_string(&report).unwrap_or_default(), "maintenance run");
+    println!(
+        "{}",
+        serde_json::json!({
+            "_aws": {
+                "Timestamp": report.ran_at.timestamp_millis(),
+                "CloudWatchMetrics": [{
+                    "Namespace": "NbaTradeTracker",
+                    "Dimensions": [[]],
+                    "Metrics": [
+                        {"Name": "StaleFeeds", "Unit": "Count"},
+                        {"Name": "ExportedItems", "Unit": "Count"},
+                        {"Name": "UnclassifiedItems", "Unit": "Count"}
+                    ]
+                }]
+            },
+            "StaleFeeds": report.stale_feeds,
+            "ExportedItems": report.exported_items,
+            "UnclassifiedItems": report.unclassified_items,
+        })
+    );
+    Ok(report)
+}

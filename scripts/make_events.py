@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Regenerates events/: a scheduled event per scheduled function and an API Gateway HTTP API
+(payload 2.0) request per route, plus bad-input requests. Usable with `sam local invoke -e`
+and `cargo lambda invoke --data-file`; tests push every file through the real handlers."""
+import hashlib, json, os
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "events")
+NEWS_ID = hashlib.sha256(b"news-1").hexdigest()  # first item of samples/feeds/espn-nba.xml
+USER_ID = "0195f0a2-7c5e-7d6b-8a1f-0123456789ab"
+
+def schedule(rule):
+    return {
+        "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": "123456789012", "time": "2026-11-22T12:00:00Z", "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"], "detail": {},
+    }
+
+def http(method, path, route, query="", body=None, content_type="application/json", path_params=None):
+    headers = {"accept": "application/json", "host": "api.example.com", "user-agent": "curl/8.5.0"}
+    if body is not None and content_type:
+        headers["content-type"] = content_type
+    event = {
+        "version": "2.0", "routeKey": f"{method} {route}", "rawPath": path, "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123", "domainName": "api.example.com", "domainPrefix": "api",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+            "requestId": "req-1", "routeKey": f"{method} {route}", "stage": "$default",
+            "time": "22/Nov/2026:12:00:00 +0000", "timeEpoch": 1795348800000,
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
+    if path_params:
+        event["pathParameters"] = path_params
+    if body is not None:
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+    return event
+
+EVENTS = {
+    "ingest-schedule.json": schedule("nba-tracker-ingest"),
+    "ingest-scheduler-v2.json": {},
+    "maintenance-schedule.json": schedule("nba-tracker-maintenance"),
+    "health.json": http("GET", "/health", "/health"),
+    "news-list.json": http("GET", "/news", "/news", "limit=5"),
+    "news-list-filtered.json": http("GET", "/news", "/news", "category=Trade&source=ESPN&since=2026-11-01&until=2026-11-30&limit=10"),
+    "news-get.json": http("GET", f"/news/{NEWS_ID}", "/news/{id}", path_params={"id": NEWS_ID}),
+    "news-stats.json": http("GET", "/news/stats", "/news/stats", "since=2026-11-01T00:00:00Z"),
+    "users-create.json": http("POST", "/users", "/users", body={"username": "hoopsfan", "email": "fan@example.com"}),
+    "users-list.json": http("GET", "/users", "/users", "limit=10"),
+    "users-get.json": http("GET", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}),
+    "users-update.json": http("PATCH", f"/users/{USER_ID}", "/users/{id}", body={"version": 1, "username": "hoopsfan2"}, path_params={"id": USER_ID}),
+    "users-delete.json": http("DELETE", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}),
+    "metrics-put.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
+                             body={"timestamp": 1795348800000, "temperature": 21.5, "humidity": 40, "status": "ok"},
+                             path_params={"device_id": "sensor-1"}),
+    "metrics-put-batch.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
+                                   body=[{"timestamp": 1795348800000 + i * 60000, "temperature": 20 + i, "humidity": 40 + i} for i in range(5)],
+                                   path_params={"device_id": "sensor-1"}),
+    "metrics-list.json": http("GET", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics", "from=1795348800000&to=1795352400000&limit=10",
+                              path_params={"device_id": "sensor-1"}),
+    "metrics-summary.json": http("GET", "/devices/sensor-1/metrics/summary", "/devices/{device_id}/metrics/summary",
+                                 "from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z", path_params={"device_id": "sensor-1"}),
+    "bad-news-limit.json": http("GET", "/news", "/news", "limit=500"),
+    "bad-news-category.json": http("GET", "/news", "/news", "category=Draft"),
+    "bad-news-cursor.json": http("GET", "/news", "/news", "cursor=not-a-cursor"),
+    "bad-news-since.json": http("GET", "/news", "/news", "since=yesterday"),
+    "bad-users-json.json": http("POST", "/users", "/users", body='{"username": "x",'),
+    "bad-users-email.json": http("POST", "/users", "/users", body={"username": "hoopsfan", "email": "not-an-email"}),
+    "bad-users-content-type.json": http("POST", "/users", "/users", body="username=x", content_type="text/plain"),
+    "bad-metrics-window.json": http("GET", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics", "from=1795352400000&to=1795348800000",
+                                    path_params={"device_id": "sensor-1"}),
+    "bad-metrics-batch.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
+                                   body=[{"timestamp": 1795348800000 + i} for i in range(101)], path_params={"device_id": "sensor-1"}),
+    "bad-route.json": http("GET", "/nope", "$default"),
+    "bad-method.json": http("PUT", "/news", "$default", body={}),
+}
+
+for name, event in EVENTS.items():
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump(event, f, indent=2)
+        f.write("\n")
+print(f"wrote {len(EVENTS)} events")

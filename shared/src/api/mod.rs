@@ -1,0 +1,90 @@
+//! The HTTP API: one axum [`Router`] served by the API Lambdas (through lambda_http) and by
+//! `tracker serve` locally.
+
+pub mod error;
+pub mod metrics;
+pub mod news;
+pub mod params;
+pub mod users;
+
+use crate::store::Store;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use error::ApiError;
+use std::sync::Arc;
+use tower_http::cors::{Any, CorsLayer};
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// How long readings are kept (sets their TTL); `None` keeps them.
+    pub metrics_retention: Option<chrono::Duration>,
+}
+
+/// The API router: every route, JSON errors for 404/405/413/415, CORS for browsers.
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([header::CONTENT_TYPE, header::IF_MATCH]);
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/news", get(news::list))
+        .route("/news/stats", get(news::stats))
+        .route("/news/{id}", get(news::get))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{id}",
+            get(users::get).patch(users::update).delete(users::delete),
+        )
+        .route(
+            "/devices/{device_id}/metrics",
+            get(metrics::list).post(metrics::put),
+        )
+        .route(
+            "/devices/{device_id}/metrics/summary",
+            get(metrics::summary),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// The OpenAPI document, checked in at `openapi.json` and kept in sync by a test.
+pub const OPENAPI: &str = include_str!("../../../openapi.json");
+
+async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route",
+    )
+}

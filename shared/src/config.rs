@@ -1,0 +1,101 @@
+//! Building the runtime pieces from environment variables: the ones `template.yaml` sets for
+//! the Lambdas, and that `tracker serve --store dynamodb` reads too.
+//!
+//! | variable | meaning | default |
+//! | --- | --- | --- |
+//! | `NEWS_TABLE`, `USERS_TABLE`, `METRICS_TABLE` | DynamoDB table names | `nba-tracker-<table>` |
+//! | `ARCHIVE_BUCKET` | S3 bucket for raw feeds and exports | required for AWS backends |
+//! | `FEEDS_JSON` | `[{"name","url","source"}]` | ESPN NBA and RealGM wiretap |
+//! | `NEWS_RETENTION_DAYS`, `METRICS_RETENTION_DAYS` | TTL of stored items, days (0: keep) | 90, 30 |
+//! | `INGEST_CONCURRENCY` | feeds fetched at once | 4 |
+
+use crate::archive::{Archive, S3Archive};
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::ingest::{default_feeds, feeds_from_json, ConfigError, FeedConfig, Ingest};
+use crate::store::dynamo::DynamoStore;
+use crate::store::schema::{TableNames, ARCHIVE_BUCKET_ENV};
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Default news retention, days.
+pub const DEFAULT_NEWS_RETENTION_DAYS: i64 = 90;
+/// Default metrics retention, days.
+pub const DEFAULT_METRICS_RETENTION_DAYS: i64 = 30;
+
+/// The configured feeds: `FEEDS_JSON`, or the defaults.
+pub fn feeds_from_env() -> Result<Vec<FeedConfig>, ConfigError> {
+    match std::env::var("FEEDS_JSON") {
+        Ok(text) if !text.trim().is_empty() => feeds_from_json(&text),
+        _ => Ok(default_feeds()),
+    }
+}
+
+/// A retention from a `*_RETENTION_DAYS` variable; 0 means keep forever.
+pub fn retention_from_env(
+    var: &str,
+    default_days: i64,
+) -> Result<Option<chrono::Duration>, ConfigError> {
+    let days = match std::env::var(var) {
+        Ok(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ConfigError(format!("{var}={text:?} is not a whole number of days")))?,
+        Err(_) => default_days,
+    };
+    if days < 0 {
+        return Err(ConfigError(format!("{var} must not be negative")));
+    }
+    Ok((days > 0).then(|| chrono::Duration::days(days)))
+}
+
+/// The DynamoDB store named by the environment.
+pub async fn aws_store() -> DynamoStore {
+    let sdk = crate::aws::sdk_config().await;
+    DynamoStore::new(crate::aws::dynamodb(&sdk), TableNames::from_env())
+}
+
+/// The DynamoDB store and S3 archive named by the environment.
+pub async fn aws_backends() -> Result<(DynamoStore, S3Archive), ConfigError> {
+    let bucket = std::env::var(ARCHIVE_BUCKET_ENV)
+        .map_err(|_| ConfigError(format!("{ARCHIVE_BUCKET_ENV} is not set")))?;
+    let sdk = crate::aws::sdk_config().await;
+    let store = DynamoStore::new(crate::aws::dynamodb(&sdk), TableNames::from_env());
+    let archive = S3Archive::new(crate::aws::s3(&sdk), bucket);
+    Ok((store, archive))
+}
+
+/// The API state over `store`, with the metrics retention from the environment.
+pub fn api_state(store: Arc<dyn Store>) -> Result<crate::api::AppState, ConfigError> {
+    Ok(crate::api::AppState {
+        store,
+        metrics_retention: retention_from_env(
+            "METRICS_RETENTION_DAYS",
+            DEFAULT_METRICS_RETENTION_DAYS,
+        )?,
+    })
+}
+
+/// The ingest pipeline over the given backends, tuned by the environment.
+pub fn ingest_from_env(
+    store: Arc<dyn Store>,
+    archive: Arc<dyn Archive>,
+) -> Result<Ingest, ConfigError> {
+    let fetch = FetchConfig::default();
+    let concurrency = match std::env::var("INGEST_CONCURRENCY") {
+        Ok(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=32).contains(n))
+            .ok_or_else(|| ConfigError("INGEST_CONCURRENCY must be 1 to 32".into()))?,
+        Err(_) => 4,
+    };
+    Ok(Ingest {
+        store,
+        archive,
+        fetcher: Fetcher::new(&fetch).map_err(|e| ConfigError(e.to_string()))?,
+        retention: retention_from_env("NEWS_RETENTION_DAYS", DEFAULT_NEWS_RETENTION_DAYS)?,
+        concurrency,
+        max_bytes: fetch.max_bytes,
+    })
+}

@@ -1,0 +1,408 @@
+//! The ingest pipeline: fetch every configured feed concurrently, each isolated from the
+//! others; skip unchanged feeds (304 or identical body hash); parse, classify and insert only
+//! new items; archive changed raw bodies; keep per-feed state; report one summary per run.
+
+use crate::archive::{archive_raw, Archive};
+use crate::classify::{classify, Category};
+use crate::feed::{parse_feed, sha256_hex, ParseOptions};
+use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::model::{FeedState, NewsItem, Timestamp};
+use crate::source::{is_http, read_file, Body};
+use crate::store::Store;
+use chrono::SubsecRound;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One configured feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Unique name; keys the feed's state.
+    pub name: String,
+    /// `http(s)://` URL, `file://` URL or plain path.
+    pub url: String,
+    /// The source label stored on items (defaults to the name).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl FeedConfig {
+    /// The label stored on this feed's items.
+    pub fn source_label(&self) -> &str {
+        self.source.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// The feeds used when none are configured: ESPN NBA news and the RealGM wiretap.
+pub fn default_feeds() -> Vec<FeedConfig> {
+    vec![
+        FeedConfig {
+            name: "espn-nba".into(),
+            url: "https://www.espn.com/espn/rss/nba/news".into(),
+            source: Some("ESPN".into()),
+        },
+        FeedConfig {
+            name: "realgm-wiretap".into(),
+            url: "https://basketball.realgm.com/rss/wiretap/0/0.xml".into(),
+            source: Some("RealGM".into()),
+        },
+    ]
+}
+
+/// A feed list that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("feed configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Parses a JSON feed list (`[{"name":..,"url":..,"source":..}]`) and checks it: at least one
+/// feed, unique non-empty names, non-empty URLs.
+pub fn feeds_from_json(text: &str) -> Result<Vec<FeedConfig>, ConfigError> {
+    let feeds: Vec<FeedConfig> =
+        serde_json::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+    check_feeds(&feeds)?;
+    Ok(feeds)
+}
+
+/// Checks a feed list: at least one feed, unique non-empty names, non-empty URLs.
+pub fn check_feeds(feeds: &[FeedConfig]) -> Result<(), ConfigError> {
+    if feeds.is_empty() {
+        return Err(ConfigError("no feeds".into()));
+    }
+    let mut names = HashSet::new();
+    for feed in feeds {
+        if feed.name.trim().is_empty() || feed.url.trim().is_empty() {
+            return Err(ConfigError(format!(
+                "feed {:?} needs a name and a url",
+                feed.name
+            )));
+        }
+        if !names.insert(feed.name.as_str()) {
+            return Err(ConfigError(format!(
+                "feed name {:?} is used twice",
+                feed.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What the pipeline works with.
+#[derive(Clone)]
+pub struct Ingest {
+    /// Where items and feed state go.
+    pub store: Arc<dyn Store>,
+    /// Where changed raw bodies go.
+    pub archive: Arc<dyn Archive>,
+    /// The HTTP client.
+    pub fetcher: Fetcher,
+    /// How long items are kept (sets `expires_at`); `None` keeps them.
+    pub retention: Option<chrono::Duration>,
+    /// Feeds fetched at once.
+    pub concurrency: usize,
+    /// Largest body accepted.
+    pub max_bytes: usize,
+}
+
+/// How one feed's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedStatus {
+    /// Fetched, parsed and stored.
+    Updated,
+    /// The server answered 304 Not Modified.
+    NotModified,
+    /// The body was identical to the last one: nothing parsed, nothing written.
+    Unchanged,
+    /// 429 or 503: skipped this run, as the server asked.
+    Deferred,
+    /// Fetching, parsing or storing failed.
+    Failed,
+}
+
+/// The outcome for one feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedReport {
+    /// The feed's name.
+    pub feed: String,
+    /// How it ended.
+    pub status: FeedStatus,
+    /// Items in the feed.
+    pub items_seen: usize,
+    /// Items stored for the first time.
+    pub items_new: usize,
+    /// New items per category.
+    pub new_by_category: BTreeMap<Category, usize>,
+    /// The archive key of the raw body, when it was archived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived: Option<String>,
+    /// Seconds the server asked us to wait, when deferred.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// The failure, when failed; or a parser warning about a damaged feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Wall time for this feed.
+    pub duration_ms: u64,
+}
+
+/// The outcome of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// When the run started.
+    #[serde(with = "crate::model::time::rfc3339")]
+    pub started_at: Timestamp,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+    /// Feeds that did not fail.
+    pub feeds_ok: usize,
+    /// Feeds that failed.
+    pub feeds_failed: usize,
+    /// New items across feeds.
+    pub items_new: usize,
+    /// New items per category across feeds.
+    pub new_by_category: BTreeMap<Category, usize>,
+    /// Per-feed outcomes, in configuration order.
+    pub feeds: Vec<FeedReport>,
+}
+
+impl RunSummary {
+    /// Whether every feed failed (the invocation should then fail, so retries and alarms fire).
+    pub fn all_failed(&self) -> bool {
+        !self.feeds.is_empty() && self.feeds_failed == self.feeds.len()
+    }
+
+    /// A CloudWatch Embedded Metric Format line with the run's counts.
+    pub fn emf_line(&self, namespace: &str) -> String {
+        let mut metrics = vec![
+            ("ItemsNew", self.items_new),
+            ("FeedErrors", self.feeds_failed),
+            ("FeedsOk", self.feeds_ok),
+        ];
+        let per_category: Vec<(String, usize)> = Category::ALL
+            .iter()
+            .map(|c| {
+                (
+                    format!("{c}New"),
+                    self.new_by_category.get(c).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        metrics.extend(per_category.iter().map(|(name, n)| (name.as_str(), *n)));
+        let mut doc = serde_json::Map::new();
+        let definitions: Vec<serde_json::Value> = metrics
+            .iter()
+            .map(|(name, _)| serde_json::json!({"Name": name, "Unit": "Count"}))
+            .collect();
+        doc.insert(
+            "_aws".into(),
+            serde_json::json!({
+                "Timestamp": self.started_at.timestamp_millis(),
+                "CloudWatchMetrics": [{"Namespace": namespace, "Dimensions": [[]], "Metrics": definitions}],
+            }),
+        );
+        for (name, value) in metrics {
+            doc.insert(name.to_owned(), value.into());
+        }
+        serde_json::Value::Object(doc).to_string()
+    }
+}
+
+impl Ingest {
+    /// Runs every feed once, at most `concurrency` at a time.
+    pub async fn run(&self, feeds: &[FeedConfig], now: Timestamp) -> RunSummary {
+        let started = Instant::now();
+        let reports: Vec<FeedReport> =
+            futures::stream::iter(feeds.iter().map(|feed| self.run_feed(feed, now)))
+                .buffered(self.concurrency.max(1))
+                .collect()
+                .await;
+        let mut summary = RunSummary {
+            started_at: now,
+            duration_ms: elapsed_ms(started),
+            feeds_ok: 0,
+            feeds_failed: 0,
+            items_new: 0,
+            new_by_category: Category::ALL.iter().map(|c| (*c, 0)).collect(),
+            feeds: Vec::new(),
+        };
+        for report in reports {
+            if report.status == FeedStatus::Failed {
+                summary.feeds_failed += 1;
+            } else {
+                summary.feeds_ok += 1;
+            }
+            summary.items_new += report.items_new;
+            for (category, n) in &report.new_by_category {
+                *summary.new_by_category.entry(*category).or_default() += n;
+            }
+            summary.feeds.push(report);
+        }
+        summary
+    }
+
+    async fn run_feed(&self, feed: &FeedConfig, now: Timestamp) -> FeedReport {
+        let started = Instant::now();
+        let mut report = FeedReport {
+            feed: feed.name.clone(),
+            status: FeedStatus::Failed,
+            items_seen: 0,
+            items_new: 0,
+            new_by_category: BTreeMap::new(),
+            archived: None,
+            retry_after_secs: None,
+            error: None,
+            duration_ms: 0,
+        };
+        let state = match self.store.get_feed_state(&feed.name).await {
+            Ok(state) => state.unwrap_or_else(|| FeedState {
+                feed: feed.name.clone(),
+                ..FeedState::default()
+            }),
+            Err(err) => {
+                report.error = Some(format!("reading feed state: {err}"));
+                report.duration_ms = elapsed_ms(started);
+                return report;
+            }
+        };
+        let outcome = self.process(feed, &state, now, &mut report).await;
+        let next_state = match outcome {
+            Ok(Some(next)) => Some(next),
+            Ok(None) => None,
+            Err(message) => {
+                report.status = FeedStatus::Failed;
+                report.error = Some(message.clone());
+                Some(FeedState {
+                    consecutive_failures: state.consecutive_failures + 1,
+                    last_error: Some(message),
+                    ..state
+                })
+            }
+        };
+        if let Some(next) = next_state {
+            if let Err(err) = self.store.put_feed_state(&next).await {
+                report.status = FeedStatus::Failed;
+                report.error = Some(format!("saving feed state: {err}"));
+            }
+        }
+        report.duration_ms = elapsed_ms(started);
+        report
+    }
+
+    /// Fetches and stores one feed; returns the state to save (`None`: leave it as it is).
+    async fn process(
+        &self,
+        feed: &FeedConfig,
+        state: &FeedState,
+        now: Timestamp,
+        report: &mut FeedReport,
+    ) -> Result<Option<FeedState>, String> {
+        let succeeded = |validators: Validators, body_hash: Option<String>| FeedState {
+            feed: feed.name.clone(),
+            etag: validators.etag,
+            last_modified: validators.last_modified,
+            body_hash,
+            last_success_at: Some(now),
+            consecutive_failures: 0,
+            last_error: None,
+        };
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
+        let (body, fresh_validators) = match self.fetch(&feed.url, &validators).await? {
+            Fetched::Body(body, fresh) => (body, fresh),
+            Fetched::NotModified => {
+                report.status = FeedStatus::NotModified;
+                return Ok(Some(succeeded(validators, state.body_hash.clone())));
+            }
+            Fetched::RetryLater(after) => {
+                report.status = FeedStatus::Deferred;
+                report.retry_after_secs = after;
+                return Ok(None);
+            }
+        };
+        let hash = sha256_hex(&body.bytes);
+        if state.body_hash.as_deref() == Some(hash.as_str()) {
+            report.status = FeedStatus::Unchanged;
+            return Ok(Some(succeeded(fresh_validators, Some(hash))));
+        }
+        let options = ParseOptions {
+            max_bytes: self.max_bytes,
+            charset: body.charset.clone(),
+            ..ParseOptions::default()
+        };
+        let parsed = parse_feed(&body.bytes, &options).map_err(|e| format!("parsing: {e}"))?;
+        report.items_seen = parsed.items.len();
+        report.error = parsed.warning.clone();
+        let expires_at = self.retention.map(|keep| (now + keep).timestamp());
+        let items: Vec<NewsItem> = parsed
+            .items
+            .into_iter()
+            .map(|item| {
+                let decision = classify(&item.title, &item.summary);
+                NewsItem {
+                    id: item.id,
+                    title: item.title,
+                    link: item.link,
+                    summary: item.summary,
+                    source: feed.source_label().to_owned(),
+                    category: decision.category,
+                    evidence: decision.evidence,
+                    published_at: item.published.map(|p| p.trunc_subsecs(0)),
+                    fetched_at: now,
+                    expires_at,
+                }
+            })
+            .collect();
+        let outcome = self
+            .store
+            .insert_news(&items)
+            .await
+            .map_err(|e| format!("storing items: {e}"))?;
+        let inserted: HashSet<&str> = outcome.inserted.iter().map(String::as_str).collect();
+        for item in items.iter().filter(|i| inserted.contains(i.id.as_str())) {
+            *report.new_by_category.entry(item.category).or_default() += 1;
+        }
+        report.items_new = outcome.inserted.len();
+        let (key, _) = archive_raw(
+            self.archive.as_ref(),
+            feed.source_label(),
+            &now,
+            &body.bytes,
+        )
+        .await
+        .map_err(|e| format!("archiving: {e}"))?;
+        report.archived = Some(key);
+        report.status = FeedStatus::Updated;
+        Ok(Some(succeeded(fresh_validators, Some(hash))))
+    }
+
+    async fn fetch(&self, url: &str, validators: &Validators) -> Result<Fetched, String> {
+        if is_http(url) {
+            return self
+                .fetcher
+                .fetch(url, validators)
+                .await
+                .map_err(|e| format!("fetching: {e}"));
+        }
+        let (path, max) = (url.to_owned(), self.max_bytes);
+        let bytes = tokio::task::spawn_blocking(move || read_file(&path, max))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("reading: {e}"))?;
+        Ok(Fetched::Body(
+            Body {
+                bytes,
+                charset: None,
+            },
+            Validators::default(),
+        ))
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,140 @@
+//! The daily maintenance job: per-feed freshness, a data-quality count, and the export of the
+//! previous day's news to the archive as JSON Lines. Retention itself is DynamoDB TTL
+//! (`expires_at`), never deletes.
+
+use crate::archive::{write_export, Archive, ArchiveError};
+use crate::ingest::FeedConfig;
+use crate::model::time::{rfc3339, rfc3339_option};
+use crate::model::{NewsItem, Timestamp};
+use crate::store::{NewsQuery, Store, StoreError, PAGE_LIMITS};
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+/// Why the job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MaintenanceError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing the export failed.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+/// Freshness of one feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedFreshness {
+    /// The feed's name.
+    pub feed: String,
+    /// Its source label.
+    pub source: String,
+    /// The newest stored item's time.
+    #[serde(with = "rfc3339_option")]
+    pub newest_item_at: Option<Timestamp>,
+    /// The last successful fetch.
+    #[serde(with = "rfc3339_option")]
+    pub last_success_at: Option<Timestamp>,
+    /// Failures since then.
+    pub consecutive_failures: u32,
+    /// Whether an item arrived within the freshness window.
+    pub fresh: bool,
+}
+
+/// The job's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaintenanceReport {
+    /// When it ran.
+    #[serde(with = "rfc3339")]
+    pub ran_at: Timestamp,
+    /// Hours within which a feed must have produced an item to count as fresh.
+    pub freshness_hours: i64,
+    /// Per-feed freshness.
+    pub feeds: Vec<FeedFreshness>,
+    /// Feeds that were not fresh.
+    pub stale_feeds: usize,
+    /// The exported day.
+    pub export_date: NaiveDate,
+    /// Items exported.
+    pub exported_items: usize,
+    /// The export's archive key.
+    pub export_key: String,
+    /// Exported items the classifier found no evidence for (Other by default): the
+    /// data-quality signal that the rules miss a kind of headline.
+    pub unclassified_items: usize,
+}
+
+/// Runs the job at `now` with a freshness window of `freshness_hours`.
+pub async fn run(
+    store: &dyn Store,
+    archive: &dyn Archive,
+    feeds: &[FeedConfig],
+    now: Timestamp,
+    freshness_hours: i64,
+) -> Result<MaintenanceReport, MaintenanceError> {
+    let window_start = now - chrono::Duration::hours(freshness_hours);
+    let mut report_feeds = Vec::new();
+    for feed in feeds {
+        let newest = store
+            .list_news(&NewsQuery {
+                source: Some(feed.source_label().to_owned()),
+                limit: 1,
+                ..NewsQuery::default()
+            })
+            .await?
+            .items
+            .first()
+            .map(|i| i.sort_time().max(i.fetched_at));
+        let state = store.get_feed_state(&feed.name).await?.unwrap_or_default();
+        report_feeds.push(FeedFreshness {
+            feed: feed.name.clone(),
+            source: feed.source_label().to_owned(),
+            newest_item_at: newest,
+            last_success_at: state.last_success_at,
+            consecutive_failures: state.consecutive_failures,
+            fresh: newest.is_some_and(|t| t >= window_start),
+        });
+    }
+
+    let export_date = (now - chrono::Duration::days(1)).date_naive();
+    let day = |time: NaiveTime| export_date.and_time(time).and_utc();
+    let items = news_between(
+        store,
+        day(NaiveTime::MIN),
+        day(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
+    )
+    .await?;
+    let export_key = write_export(archive, export_date, &items).await?;
+    Ok(MaintenanceReport {
+        ran_at: now,
+        freshness_hours,
+        stale_feeds: report_feeds.iter().filter(|f| !f.fresh).count(),
+        feeds: report_feeds,
+        export_date,
+        exported_items: items.len(),
+        export_key,
+        unclassified_items: items.iter().filter(|i| i.evidence.is_empty()).count(),
+    })
+}
+
+/// Every item in a window, newest first, page by page.
+async fn news_between(
+    store: &dyn Store,
+    since: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<NewsItem>, StoreError> {
+    let mut items = Vec::new();
+    let mut query = NewsQuery {
+        since: Some(since),
+        until: Some(until),
+        limit: *PAGE_LIMITS.end(),
+        ..NewsQuery::default()
+    };
+    loop {
+        let page = store.list_news(&query).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return Ok(items),
+        }
+    }
+}
