@@ -1,6 +1,6 @@
 //! `/devices/{device_id}/metrics` routes.
 
-use super::error::{parse_body, ApiError};
+use super::error::{parse_body, ApiError, ErrorBody};
 use super::params::{ordered, Params};
 use super::AppState;
 use crate::model::metrics::TIMESTAMP_RANGE;
@@ -13,9 +13,10 @@ use axum::Json;
 use serde::Serialize;
 
 /// The answer to a metrics write.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Stored {
     /// The device.
+    #[schema(value_type = String)]
     pub device_id: DeviceId,
     /// How many readings were stored.
     pub count: usize,
@@ -24,6 +25,16 @@ pub struct Stored {
 }
 
 /// `POST /devices/{device_id}/metrics`: one reading object, or an array of up to 100.
+#[utoipa::path(post, path = "/devices/{device_id}/metrics", operation_id = "putReadings", tag = "metrics",
+    params(("device_id" = String, Path, description = "The device id")),
+    request_body(content = Vec<Reading>, description = "One reading object, or an array of 1 to 100"),
+    responses(
+        (status = 201, description = "Stored", body = Stored),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid reading or batch size", body = ErrorBody),
+    ))]
 pub async fn put(
     State(state): State<AppState>,
     Path(device): Path<String>,
@@ -80,6 +91,19 @@ fn window(params: &Params) -> Result<(i64, i64), ApiError> {
 }
 
 /// `GET /devices/{device_id}/metrics?from=&to=&limit=&cursor=`, oldest first.
+#[utoipa::path(get, path = "/devices/{device_id}/metrics", operation_id = "listReadings", tag = "metrics",
+    params(
+        ("device_id" = String, Path, description = "The device id"),
+        ("from" = Option<String>, Query, description = "Epoch ms or RFC 3339, inclusive"),
+        ("to" = Option<String>, Query, description = "Epoch ms or RFC 3339, inclusive"),
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of readings, oldest first", body = Page<Reading>),
+        (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     Path(device): Path<String>,
@@ -99,6 +123,17 @@ pub async fn list(
 }
 
 /// `GET /devices/{device_id}/metrics/summary?from=&to=`: count, min, max, mean per field.
+#[utoipa::path(get, path = "/devices/{device_id}/metrics/summary", operation_id = "summarizeReadings", tag = "metrics",
+    params(
+        ("device_id" = String, Path, description = "The device id"),
+        ("from" = Option<String>, Query, description = "Epoch ms or RFC 3339, inclusive"),
+        ("to" = Option<String>, Query, description = "Epoch ms or RFC 3339, inclusive"),
+    ),
+    responses(
+        (status = 200, description = "Summary statistics", body = ReadingSummary),
+        (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    ))]
 pub async fn summary(
     State(state): State<AppState>,
     Path(device): Path<String>,

@@ -1,15 +1,29 @@
 //! `/news` routes.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::params::{ordered, Params};
 use super::AppState;
+use crate::classify::Category;
 use crate::model::{format_timestamp, NewsItem, Page};
 use crate::store::NewsQuery;
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
-use serde_json::{json, Value};
 
 /// `GET /news?category=&source=&since=&until=&limit=&cursor=`, newest first.
+#[utoipa::path(get, path = "/news", operation_id = "listNews", tag = "news",
+    params(
+        ("category" = Option<String>, Query, description = "Trade, Signing or Other (any case)"),
+        ("source" = Option<String>, Query, description = "Only items from this source"),
+        ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
+        ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of day), inclusive"),
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of news, newest first", body = Page<NewsItem>),
+        (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -36,6 +50,12 @@ pub async fn list(
 }
 
 /// `GET /news/{id}`.
+#[utoipa::path(get, path = "/news/{id}", operation_id = "getNews", tag = "news",
+    params(("id" = String, Path, description = "The item id (64 hex digits)")),
+    responses(
+        (status = 200, description = "The item", body = NewsItem),
+        (status = 404, description = "No such item", body = ErrorBody),
+    ))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -48,20 +68,43 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("news item"))
 }
 
+/// Counts per category within a window.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NewsStats {
+    /// Start of the window, if any.
+    pub since: Option<String>,
+    /// End of the window, if any.
+    pub until: Option<String>,
+    /// Items per category; every category is present.
+    pub counts: std::collections::BTreeMap<Category, u64>,
+    /// Items in the window.
+    pub total: u64,
+}
+
 /// `GET /news/stats?since=&until=`: counts per category.
+#[utoipa::path(get, path = "/news/stats", operation_id = "newsStats", tag = "news",
+    params(
+        ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
+        ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of day), inclusive"),
+    ),
+    responses(
+        (status = 200, description = "Counts per category", body = NewsStats),
+        (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    ))]
 pub async fn stats(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NewsStats>, ApiError> {
     let params = Params::parse(query.as_deref(), &["since", "until"])?;
     let (since, until) = (params.time("since", false)?, params.time("until", true)?);
     ordered(since, until, ("since", "until"))?;
     let counts = state.store.news_stats(since, until).await?;
     let total: u64 = counts.values().sum();
-    Ok(Json(json!({
-        "since": since.as_ref().map(format_timestamp),
-        "until": until.as_ref().map(format_timestamp),
-        "counts": counts,
-        "total": total,
-    })))
+    Ok(Json(NewsStats {
+        since: since.as_ref().map(format_timestamp),
+        until: until.as_ref().map(format_timestamp),
+        counts,
+        total,
+    }))
 }

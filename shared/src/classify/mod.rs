@@ -23,7 +23,19 @@ pub const SUMMARY_FACTOR: f32 = 0.6;
 pub const OTHER_BASELINE: f32 = 1.0;
 
 /// The category of a news item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Category {
     /// A reported, agreed, completed or rumoured trade of players or picks between teams.
     Trade,
@@ -75,7 +87,7 @@ impl FromStr for Category {
 }
 
 /// Where in the item a phrase matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Place {
     /// The headline.
@@ -86,7 +98,7 @@ pub enum Place {
 
 /// One matched phrase: part of the reason for a decision. A negative weight is a
 /// counter-phrase: evidence against its category.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {
     /// The rule's phrase as written in the table.
     pub phrase: String,
@@ -100,7 +112,7 @@ pub struct Evidence {
 }
 
 /// A decision and its reasons.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Classification {
     /// The winning category.
     pub category: Category,

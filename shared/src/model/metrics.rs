@@ -51,7 +51,7 @@ impl From<DeviceId> for String {
 }
 
 /// One reading of a device. A reading at the same timestamp replaces the earlier one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reading {
     /// Epoch milliseconds.
@@ -106,7 +106,7 @@ impl Reading {
 }
 
 /// Count, min, max and mean of one numeric field.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldSummary {
     /// Readings that had the field.
     pub count: u64,
@@ -130,7 +130,7 @@ impl FieldSummary {
 }
 
 /// The summary of a device's readings over a window.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReadingSummary {
     /// Readings in the window.
     pub count: u64,

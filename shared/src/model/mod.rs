@@ -9,7 +9,7 @@ mod user;
 pub use metrics::{DeviceId, FieldSummary, Reading, ReadingSummary, MAX_READINGS_PER_BATCH};
 pub use news::{FeedState, NewsItem};
 pub use time::{format_timestamp, parse_timestamp, Timestamp};
-pub use user::{Email, NewUser, User, UserPatch, Username};
+pub use user::{Email, NewUser, User, UserPatch, UserUpdate, Username};
 
 /// Why an input value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +32,7 @@ impl ValidationError {
 }
 
 /// A page of results and the cursor for the next one (`None` on the last page).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,

@@ -5,7 +5,7 @@ use crate::classify::{Category, Evidence};
 use serde::{Deserialize, Serialize};
 
 /// A classified news item as stored and served.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewsItem {
     /// Stable id: hex SHA-256 (see [`crate::feed::item_id`]).
     pub id: String,
@@ -23,9 +23,11 @@ pub struct NewsItem {
     pub evidence: Vec<Evidence>,
     /// Publication time, when the feed gave one.
     #[serde(with = "rfc3339_option", default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Timestamp>,
     /// When ingest first stored it.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub fetched_at: Timestamp,
     /// DynamoDB TTL: epoch seconds after which the item may be deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -123,31 +123,37 @@ impl From<Email> for String {
 }
 
 /// A stored user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     /// Server-generated, time-sortable id (UUIDv7).
     pub user_id: String,
     /// The username.
+    #[schema(value_type = String, min_length = 3, max_length = 32)]
     pub username: Username,
     /// The email, unique across users regardless of case.
+    #[schema(value_type = String, format = Email)]
     pub email: Email,
     /// Creation time.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Last update time.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     /// Incremented on every update; updates must name the version they change.
     pub version: u64,
 }
 
 /// The fields of a user to create.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// The username.
+    #[schema(value_type = String, min_length = 3, max_length = 32)]
     pub username: Username,
     /// The email.
+    #[schema(value_type = String, format = Email)]
     pub email: Email,
 }
 
@@ -161,6 +167,35 @@ pub struct UserPatch {
     /// A new email.
     #[serde(default)]
     pub email: Option<Email>,
+}
+
+/// The body of an update: the version the caller last read, and the fields to change.
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    /// The version the change applies to; a stale one is a 409.
+    pub version: u64,
+    /// A new username.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 32)]
+    pub username: Option<Username>,
+    /// A new email.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Email)]
+    pub email: Option<Email>,
+}
+
+impl UserUpdate {
+    /// The version and the patch.
+    pub fn split(self) -> (u64, UserPatch) {
+        (
+            self.version,
+            UserPatch {
+                username: self.username,
+                email: self.email,
+            },
+        )
+    }
 }
 
 impl User {

@@ -1,0 +1,63 @@
+//! The scheduled events in `events/` through the real ingest handler, on the embedded store.
+
+use shared::testing;
+use std::sync::Arc;
+
+fn event(name: &str) -> serde_json::Value {
+    let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .expect("JSON")
+}
+
+#[test]
+fn both_schedule_shapes_are_understood() {
+    assert_eq!(
+        ingest::Trigger::of(&event("ingest-schedule.json")),
+        ingest::Trigger::EventBridge {
+            id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa".into(),
+            detail_type: "Scheduled Event".into()
+        }
+    );
+    assert_eq!(
+        ingest::Trigger::of(&event("ingest-scheduler-v2.json")),
+        ingest::Trigger::Direct
+    );
+    assert_eq!(
+        ingest::Trigger::of(&serde_json::Value::Null),
+        ingest::Trigger::Direct
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_events_ingest_the_sample_feeds_once() {
+    let harness = testing::sqlite().await;
+    let (archive, _dir) = testing::local_archive();
+    let pipeline = testing::ingest(harness.store.clone(), Arc::new(archive));
+    let feeds = testing::sample_feeds();
+    let first = ingest::handle(&pipeline, &feeds, &event("ingest-schedule.json"))
+        .await
+        .expect("run");
+    assert_eq!((first.items_new, first.feeds_ok), (28, 2));
+    let second = ingest::handle(&pipeline, &feeds, &event("ingest-scheduler-v2.json"))
+        .await
+        .expect("run");
+    assert_eq!(second.items_new, 0, "the same input stores nothing twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invocation_fails_only_when_every_feed_failed() {
+    let harness = testing::sqlite().await;
+    let (archive, _dir) = testing::local_archive();
+    let pipeline = testing::ingest(harness.store.clone(), Arc::new(archive));
+    let mut feeds = testing::sample_feeds();
+    feeds[0].url = "/no/such/feed.xml".into();
+    let partial = ingest::handle(&pipeline, &feeds, &event("ingest-schedule.json"))
+        .await
+        .expect("one feed still works");
+    assert_eq!((partial.feeds_ok, partial.feeds_failed), (1, 1));
+    feeds[1].url = "/no/such/other.xml".into();
+    let err = ingest::handle(&pipeline, &feeds, &event("ingest-schedule.json"))
+        .await
+        .expect_err("all failed");
+    assert_eq!(err.to_string(), "all 2 feeds failed");
+}

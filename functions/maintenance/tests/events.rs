@@ -1,0 +1,80 @@
+//! The maintenance job: its schedule event through the handler, and its report on fixed data.
+
+use chrono::TimeZone;
+use shared::archive::Archive;
+use shared::testing;
+use std::sync::Arc;
+
+async fn seeded() -> (
+    testing::Harness,
+    shared::archive::LocalArchive,
+    tempfile::TempDir,
+) {
+    let harness = testing::sqlite().await;
+    let (archive, dir) = testing::local_archive();
+    let pipeline = testing::ingest(harness.store.clone(), Arc::new(archive.clone()));
+    let summary = pipeline
+        .run(&testing::sample_feeds(), chrono::Utc::now())
+        .await;
+    assert_eq!(summary.feeds_failed, 0);
+    (harness, archive, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schedule_event_runs_the_job() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/maintenance-schedule.json"
+    );
+    let _event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("event")).expect("JSON");
+    let (harness, archive, _dir) = seeded().await;
+    let report = maintenance::handle(harness.store.as_ref(), &archive, &testing::sample_feeds())
+        .await
+        .expect("runs");
+    assert_eq!(report.feeds.len(), 2);
+    assert!(archive.exists(&report.export_key).await.expect("exists"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_the_previous_day_and_reports_freshness() {
+    let (harness, archive, _dir) = seeded().await;
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 21, 6, 0, 0)
+        .single()
+        .expect("time");
+    let report = shared::maintenance::run(
+        harness.store.as_ref(),
+        &archive,
+        &testing::sample_feeds(),
+        now,
+        24,
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report.export_date.to_string(), "2026-11-20");
+    assert_eq!(
+        report.exported_items, 28,
+        "every sample item is dated 2026-11-20"
+    );
+    let body = archive
+        .get(&report.export_key)
+        .await
+        .expect("get")
+        .expect("written");
+    assert_eq!(String::from_utf8(body).expect("utf-8").lines().count(), 28);
+    assert_eq!(report.unclassified_items, 0);
+    assert!(report.feeds.iter().all(|f| f.fresh), "{report:?}");
+
+    let later = now + chrono::Duration::days(10);
+    let stale = shared::maintenance::run(
+        harness.store.as_ref(),
+        &archive,
+        &testing::sample_feeds(),
+        later,
+        24,
+    )
+    .await
+    .expect("runs");
+    assert_eq!((stale.stale_feeds, stale.exported_items), (2, 0));
+}

@@ -1,0 +1,82 @@
+//! The OpenAPI 3 document, generated from the handlers' and types' annotations. It is served at
+//! `GET /openapi.json` and checked in as `openapi.json` at the repository root; a test keeps
+//! the two identical (`UPDATE_OPENAPI=1 cargo test -p shared --lib openapi` rewrites the file).
+
+use super::error::{ErrorBody, ErrorDetail};
+use super::{metrics, news, users, Health};
+use crate::classify::{Category, Evidence, Place};
+use crate::model::{
+    FieldSummary, NewUser, NewsItem, Page, Reading, ReadingSummary, User, UserUpdate,
+};
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "NBA Trade Tracker API", description = "Classified NBA transaction news, users and IoT device metrics."),
+    paths(
+        super::health,
+        news::list, news::get, news::stats,
+        users::create, users::list, users::get, users::update, users::delete,
+        metrics::put, metrics::list, metrics::summary,
+    ),
+    components(schemas(
+        Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, news::NewsStats, Page<NewsItem>,
+        User, NewUser, UserUpdate, Page<User>, Reading, Page<Reading>, ReadingSummary, FieldSummary, metrics::Stored,
+    )),
+    tags(
+        (name = "news", description = "Classified news items"),
+        (name = "users", description = "Users with unique emails and optimistic versions"),
+        (name = "metrics", description = "IoT device readings"),
+        (name = "health", description = "Liveness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON, built once.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHECKED_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json");
+
+    #[test]
+    fn openapi_json_is_in_sync_with_the_code() {
+        let generated = format!("{}\n", document());
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(CHECKED_IN, &generated).expect("write openapi.json");
+        }
+        let checked_in = std::fs::read_to_string(CHECKED_IN).expect("openapi.json is checked in");
+        assert!(
+            checked_in == generated,
+            "openapi.json is stale: run UPDATE_OPENAPI=1 cargo test -p shared --lib openapi"
+        );
+    }
+
+    #[test]
+    fn every_route_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(document()).expect("JSON");
+        for path in [
+            "/health",
+            "/news",
+            "/news/{id}",
+            "/news/stats",
+            "/users",
+            "/users/{id}",
+            "/devices/{device_id}/metrics",
+            "/devices/{device_id}/metrics/summary",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} missing");
+        }
+    }
+}
