@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace against real local servers (DynamoDB Local, moto S3),
-# installing and starting them first. Usage: scripts/test.sh [extra cargo test args]
+# Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3),
+# then the browser end-to-end test (tracker serve + headless Chromium).
+# Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/test-servers.sh
 source scripts/test-servers.sh
 cargo test --workspace --all-targets "$@"
+
+echo "== browser end-to-end (tests/e2e)" >&2
+command -v node >/dev/null || { echo "node is not installed: apt-get install nodejs npm" >&2; exit 1; }
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "Chromium is not installed: apt-get install chromium" >&2; exit 1; }
+cargo build -q -p tracker
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+fi
+node --test tests/e2e/

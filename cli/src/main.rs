@@ -1,6 +1,7 @@
 //! `tracker`: the operator's command line for NBA Trade Tracker.
 
 mod commands;
+mod web;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +22,18 @@ enum Command {
     Classify(commands::classify::Args),
     /// Measure the classifier on a labelled TSV file (columns label, title, description).
     Eval(commands::eval::Args),
+    /// Run ingest once (--once, JSON summary) or on an interval.
+    Ingest(commands::ingest::Args),
+    /// Serve the API and the news page locally, ingesting at start and on an interval.
+    Serve(commands::serve::Args),
+}
+
+/// Runs an async command on a multi-threaded runtime.
+fn async_main(command: impl std::future::Future<Output = commands::Result>) -> commands::Result {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(command)
 }
 
 fn main() -> ExitCode {
@@ -29,6 +42,8 @@ fn main() -> ExitCode {
         Command::Parse(args) => commands::parse::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::Ingest(args) => async_main(commands::ingest::run(args)),
+        Command::Serve(args) => async_main(commands::serve::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

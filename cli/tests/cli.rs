@@ -147,3 +147,77 @@ fn eval_prints_accuracy_and_confusion() {
     let report = json(&tracker(&["eval", "--json", dev], None));
     assert_eq!(report["total"], 232);
 }
+
+const SAMPLE_FEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/feeds.json");
+
+fn tracker_in_root(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tracker"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("tracker runs")
+}
+
+#[test]
+fn ingest_once_prints_the_summary_and_is_idempotent() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dir = data.path().to_str().expect("utf-8 path");
+    let first = json(&tracker_in_root(&[
+        "ingest",
+        "--once",
+        "--feeds",
+        SAMPLE_FEEDS,
+        "--data-dir",
+        dir,
+    ]));
+    assert_eq!(
+        (first["items_new"].as_u64(), first["feeds_ok"].as_u64()),
+        (Some(28), Some(2))
+    );
+    assert_eq!(first["new_by_category"]["Trade"], 7);
+    let second = json(&tracker_in_root(&[
+        "ingest",
+        "--once",
+        "--feeds",
+        SAMPLE_FEEDS,
+        "--data-dir",
+        dir,
+    ]));
+    assert_eq!(second["items_new"], 0);
+    assert!(data.path().join("tracker.db").exists());
+    assert!(data.path().join("archive/raw").is_dir());
+}
+
+#[test]
+fn ingest_once_fails_when_every_feed_fails() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let out = tracker_in_root(&[
+        "ingest",
+        "--once",
+        "--feed",
+        "/no/such/feed.xml",
+        "--data-dir",
+        data.path().to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("all 1 feeds failed"));
+}
+
+#[test]
+fn serve_refuses_unreadable_config_and_busy_ports() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dir = data.path().to_str().expect("utf-8");
+    let missing = tracker_in_root(&["serve", "--feeds", "/no/such/feeds.json", "--data-dir", dir]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such/feeds.json"));
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let busy = tracker_in_root(&["serve", "--no-ingest", "--port", &port, "--data-dir", dir]);
+    assert!(!busy.status.success());
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("cannot listen"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
+}

@@ -214,11 +214,13 @@ impl Ingest {
     /// Runs every feed once, at most `concurrency` at a time.
     pub async fn run(&self, feeds: &[FeedConfig], now: Timestamp) -> RunSummary {
         let started = Instant::now();
-        let reports: Vec<FeedReport> =
-            futures::stream::iter(feeds.iter().map(|feed| self.run_feed(feed, now)))
-                .buffered(self.concurrency.max(1))
-                .collect()
-                .await;
+        // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when the
+        // run is spawned as a task.
+        let runs: Vec<_> = feeds.iter().map(|feed| self.run_feed(feed, now)).collect();
+        let reports: Vec<FeedReport> = futures::stream::iter(runs)
+            .buffered(self.concurrency.max(1))
+            .collect()
+            .await;
         let mut summary = RunSummary {
             started_at: now,
             duration_ms: elapsed_ms(started),

@@ -2,7 +2,10 @@
 
 pub mod classify;
 pub mod eval;
+pub mod ingest;
 pub mod parse;
+pub mod runtime;
+pub mod serve;
 
 /// A command's failure, printed on stderr with a non-zero exit.
 pub type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;

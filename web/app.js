@@ -1,0 +1,133 @@
+// NBA Trade Tracker news page: talks only to the public API (GET /news), so it can be hosted
+// anywhere. Filters, cursor paging, JST switch, evidence on hover/focus, and an auto-refresh
+// that prepends new items without moving what the reader is looking at.
+"use strict";
+
+const PAGE = 20;
+const REFRESH_MS = 60_000;
+const params = new URLSearchParams(location.search);
+const API = (params.get("api") ?? document.querySelector('meta[name="api-base"]').content ?? "").replace(/\/$/, "");
+
+const list = document.getElementById("news");
+const more = document.getElementById("load-more");
+const statusLine = document.getElementById("status");
+const sourceSelect = document.getElementById("source");
+const zoneSelect = document.getElementById("zone");
+const template = document.getElementById("card");
+
+const state = { category: "", source: "", cursor: null, shown: new Set(), sources: new Set(), loading: false };
+
+function query(extra = {}) {
+  const q = new URLSearchParams({ limit: String(PAGE) });
+  if (state.category) q.set("category", state.category);
+  if (state.source) q.set("source", state.source);
+  for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
+  return `${API}/news?${q}`;
+}
+
+async function fetchPage(cursor) {
+  const response = await fetch(query({ cursor }), { headers: { accept: "application/json" } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  return body;
+}
+
+function formatTime(iso) {
+  if (!iso) return "time unknown";
+  const zone = zoneSelect.value === "local" ? undefined : zoneSelect.value;
+  const text = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(iso));
+  return zone === "Asia/Tokyo" ? `${text} JST` : text;
+}
+
+function evidenceText(item) {
+  if (!item.evidence?.length) return `${item.category}: no rule matched`;
+  const parts = item.evidence.map((e) => `${e.weight > 0 ? "+" : ""}${e.weight} ${e.category} "${e.phrase}" (${e.in})`);
+  return `${item.category} because: ${parts.join("; ")}`;
+}
+
+function card(item) {
+  const node = template.content.firstElementChild.cloneNode(true);
+  node.dataset.id = item.id;
+  const badge = node.querySelector(".badge");
+  badge.textContent = item.category;
+  badge.dataset.category = item.category;
+  badge.title = evidenceText(item);
+  badge.setAttribute("aria-label", badge.title);
+  node.querySelector(".source").textContent = item.source;
+  const time = node.querySelector("time");
+  const when = item.published_at ?? item.fetched_at;
+  time.dateTime = when;
+  time.dataset.iso = when;
+  time.textContent = formatTime(when);
+  const link = node.querySelector(".title");
+  link.textContent = item.title || "(untitled)";
+  if (item.link) link.href = item.link; else link.removeAttribute("href");
+  node.querySelector(".summary").textContent = item.summary;
+  return node;
+}
+
+function rememberSources(items) {
+  for (const item of items) {
+    if (state.sources.has(item.source)) continue;
+    state.sources.add(item.source);
+    const option = new Option(item.source, item.source);
+    sourceSelect.append(option);
+  }
+}
+
+function setStatus(text) { statusLine.textContent = text; }
+
+async function load(reset) {
+  if (state.loading) return;
+  state.loading = true;
+  more.disabled = true;
+  try {
+    const page = await fetchPage(reset ? null : state.cursor);
+    if (reset) { list.replaceChildren(); state.shown.clear(); }
+    const fresh = page.items.filter((i) => !state.shown.has(i.id));
+    fresh.forEach((i) => state.shown.add(i.id));
+    list.append(...fresh.map(card));
+    rememberSources(page.items);
+    state.cursor = page.next_cursor;
+    more.hidden = !state.cursor;
+    setStatus(state.shown.size ? `${state.shown.size} items shown` : "No news yet for these filters.");
+  } catch (err) {
+    setStatus(`Could not load news: ${err.message}`);
+  } finally {
+    state.loading = false;
+    more.disabled = false;
+  }
+}
+
+// New items go on top; the page is scrolled by the height they add, so the reader stays put.
+async function refresh() {
+  if (state.loading || document.hidden) return;
+  try {
+    const page = await fetchPage(null);
+    const fresh = page.items.filter((i) => !state.shown.has(i.id));
+    if (!fresh.length) return;
+    const before = document.documentElement.scrollHeight;
+    const atTop = window.scrollY < 10;
+    fresh.forEach((i) => state.shown.add(i.id));
+    list.prepend(...fresh.map(card));
+    rememberSources(fresh);
+    if (!atTop) window.scrollBy(0, document.documentElement.scrollHeight - before);
+    setStatus(`${fresh.length} new item${fresh.length === 1 ? "" : "s"} · ${state.shown.size} shown`);
+  } catch (err) {
+    setStatus(`Refresh failed: ${err.message}`);
+  }
+}
+
+document.getElementById("controls").addEventListener("change", (event) => {
+  if (event.target.name === "category" || event.target === sourceSelect) {
+    state.category = document.querySelector('input[name="category"]:checked').value;
+    state.source = sourceSelect.value;
+    state.cursor = null;
+    load(true);
+  } else if (event.target === zoneSelect) {
+    for (const time of list.querySelectorAll("time")) time.textContent = formatTime(time.dataset.iso);
+  }
+});
+more.addEventListener("click", () => load(false));
+setInterval(refresh, REFRESH_MS);
+load(true);
