@@ -16,3 +16,16 @@ if [ ! -d tests/e2e/node_modules/playwright-core ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --silent)
 fi
 node --test tests/e2e/
+
+echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2
+INFRA_VENV="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/infra-venv"
+if ! "$INFRA_VENV/bin/pip" freeze 2>/dev/null | grep -q "^cfn-lint==1.58.0"; then
+  python3 -m venv "$INFRA_VENV"
+  "$INFRA_VENV/bin/pip" install --quiet -r infra/requirements.txt
+fi
+if [ ! -d infra/node_modules/aws-cdk-lib ]; then
+  (cd infra && npm ci --no-audit --no-fund --silent)
+fi
+AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0 \
+  "$INFRA_VENV/bin/sam" validate --lint --region us-east-1 --template template.yaml
+PATH="$INFRA_VENV/bin:$PATH" "$INFRA_VENV/bin/pytest" -q infra/tests

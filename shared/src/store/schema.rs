@@ -22,7 +22,7 @@
 //! Metrics: partition `device_id`, sort `timestamp` (epoch ms); TTL on `expires_at`.
 
 /// A key attribute's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum AttrType {
     /// String (`S`).
     S,
@@ -41,7 +41,7 @@ impl AttrType {
 }
 
 /// A key attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct KeyAttr {
     /// Attribute name.
     pub name: &'static str,
@@ -50,7 +50,7 @@ pub struct KeyAttr {
 }
 
 /// A global secondary index (projection: all attributes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct IndexDef {
     /// Index name.
     pub name: &'static str,
@@ -61,7 +61,7 @@ pub struct IndexDef {
 }
 
 /// A table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct TableDef {
     /// Short name: news, users or metrics.
     pub name: &'static str,
