@@ -17,6 +17,23 @@ if [ ! -d tests/e2e/node_modules/playwright-core ]; then
 fi
 node --test tests/e2e/
 
+echo "== API fuzzing: schemathesis against tracker serve and openapi.json" >&2
+ST_VENV="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/st-venv"
+if ! "$ST_VENV/bin/pip" freeze 2>/dev/null | grep -q "^schemathesis==4.32.5"; then
+  python3 -m venv "$ST_VENV"
+  "$ST_VENV/bin/pip" install --quiet -r tests/api-fuzz/requirements.txt
+fi
+ST_PORT=$(free_port)
+ST_DATA=$(mktemp -d)
+target/debug/tracker serve --port "$ST_PORT" --feeds samples/feeds.json --data-dir "$ST_DATA" 2>"$ST_DATA/serve.log" &
+ST_PID=$!
+trap 'kill $DDB_PID $S3_PID $ST_PID 2>/dev/null || true' EXIT
+wait_http "http://127.0.0.1:$ST_PORT/health" "tracker serve" "$ST_DATA/serve.log"
+# No 5xx, and every status, content type and body as openapi.json documents it.
+"$ST_VENV/bin/st" run openapi.json --url "http://127.0.0.1:$ST_PORT" --generation-database none --max-examples 30 \
+  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
+kill "$ST_PID"
+
 echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2
 INFRA_VENV="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/infra-venv"
 if ! "$INFRA_VENV/bin/pip" freeze 2>/dev/null | grep -q "^cfn-lint==1.58.0"; then

@@ -55,15 +55,19 @@ impl From<DeviceId> for String {
 #[serde(deny_unknown_fields)]
 pub struct Reading {
     /// Epoch milliseconds.
+    #[schema(minimum = 946_684_800_000_i64, maximum = 4_102_444_800_000_i64)]
     pub timestamp: i64,
     /// Degrees Celsius.
     #[serde(default)]
+    #[schema(minimum = -100, maximum = 200)]
     pub temperature: Option<f64>,
     /// Relative humidity, percent.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub humidity: Option<f64>,
     /// Free-form device status.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub status: Option<String>,
 }
 
