@@ -11,7 +11,8 @@ cargo test --workspace --all-targets "$@"
 echo "== browser end-to-end (tests/e2e)" >&2
 command -v node >/dev/null || { echo "node is not installed: apt-get install nodejs npm" >&2; exit 1; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "Chromium is not installed: apt-get install chromium" >&2; exit 1; }
-cargo build -q -p tracker
+# The binary cargo test built above (a separate cargo build would resolve features differently and rebuild).
+[ -x target/debug/tracker ] || { echo "target/debug/tracker is missing: cargo test did not build it" >&2; exit 1; }
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --silent)
 fi
@@ -36,13 +37,30 @@ kill "$ST_PID"
 
 echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2
 INFRA_VENV="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/infra-venv"
-if ! "$INFRA_VENV/bin/pip" freeze 2>/dev/null | grep -q "^cfn-lint==1.58.0"; then
-  python3 -m venv "$INFRA_VENV"
-  "$INFRA_VENV/bin/pip" install --quiet -r infra/requirements.txt
-fi
+[ -x "$INFRA_VENV/bin/pip" ] || python3 -m venv "$INFRA_VENV"
+"$INFRA_VENV/bin/pip" install --quiet -r infra/requirements.txt
 if [ ! -d infra/node_modules/aws-cdk-lib ]; then
   (cd infra && npm ci --no-audit --no-fund --silent)
 fi
+echo "== cargo lambda smoke test: news-api under cargo lambda watch, invoked with events/health.json" >&2
+CL_PORT=$(free_port)
+CL_LOG="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/logs/cargo-lambda.log"
+AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_REGION=us-east-1 \
+  AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" NEWS_TABLE=smoke-news USERS_TABLE=smoke-users METRICS_TABLE=smoke-metrics \
+  PATH="$INFRA_VENV/bin:$PATH" cargo lambda watch -A 127.0.0.1 -P "$CL_PORT" >"$CL_LOG" 2>&1 &
+CL_PID=$!
+trap 'kill $DDB_PID $S3_PID $CL_PID 2>/dev/null || true' EXIT
+wait_http "http://127.0.0.1:$CL_PORT/" "cargo lambda watch" "$CL_LOG"
+PATH="$INFRA_VENV/bin:$PATH" cargo lambda invoke news-api --data-file events/health.json -A 127.0.0.1 -P "$CL_PORT" >"$CL_LOG.out"
+python3 - "$CL_LOG.out" <<'PY'
+import json, sys
+response = json.load(open(sys.argv[1]))
+assert response["statusCode"] == 200, response
+assert json.loads(response["body"])["status"] == "ok", response
+print("cargo lambda smoke test: news-api answered events/health.json with 200")
+PY
+kill "$CL_PID"
+
 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0 \
   "$INFRA_VENV/bin/sam" validate --lint --region us-east-1 --template template.yaml
 PATH="$INFRA_VENV/bin:$PATH" "$INFRA_VENV/bin/pytest" -q infra/tests

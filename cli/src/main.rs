@@ -39,6 +39,14 @@ fn async_main(command: impl std::future::Future<Output = commands::Result>) -> c
 }
 
 fn main() -> ExitCode {
+    // Logs go to stderr, filtered by RUST_LOG (default: warnings); stdout stays machine-readable.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(args) => commands::parse::run(args),

@@ -271,6 +271,7 @@ impl Ingest {
         };
         let outcome = self.process(feed, &state, now, &mut report).await;
         let next_state = match outcome {
+            Ok(Some(next)) if !worth_saving(&state, &next) => None,
             Ok(Some(next)) => Some(next),
             Ok(None) => None,
             Err(message) => {
@@ -403,6 +404,23 @@ impl Ingest {
             Validators::default(),
         ))
     }
+}
+
+/// How often an unchanged feed's state is written anyway, so its last success stays visible.
+const STATE_HEARTBEAT: chrono::Duration = chrono::Duration::hours(1);
+
+/// Whether `next` differs from `previous` in more than a recent success time: unchanged feeds
+/// then cost no write at all.
+fn worth_saving(previous: &FeedState, next: &FeedState) -> bool {
+    let stale = match (previous.last_success_at, next.last_success_at) {
+        (Some(before), Some(now)) => now - before >= STATE_HEARTBEAT,
+        (before, now) => before != now,
+    };
+    stale
+        || FeedState {
+            last_success_at: next.last_success_at,
+            ..previous.clone()
+        } != *next
 }
 
 fn elapsed_ms(started: Instant) -> u64 {

@@ -243,3 +243,43 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_feed_costs_no_state_write_until_the_heartbeat() {
+    let (base, _) = spawn_server().await;
+    let harness = testing::sqlite().await;
+    let (archive, _dir) = testing::local_archive();
+    let ingest = testing::ingest(harness.store.clone(), Arc::new(archive));
+    let feeds = feeds(&base, &["same"]);
+    let start = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
+    ingest.run(&feeds, start).await;
+    let saved = harness
+        .store
+        .get_feed_state("same")
+        .await
+        .expect("state")
+        .expect("kept");
+    ingest
+        .run(&feeds, start + chrono::Duration::minutes(5))
+        .await;
+    let after = harness
+        .store
+        .get_feed_state("same")
+        .await
+        .expect("state")
+        .expect("kept");
+    assert_eq!(after, saved, "an unchanged run wrote nothing");
+    ingest
+        .run(&feeds, start + chrono::Duration::minutes(61))
+        .await;
+    let heartbeat = harness
+        .store
+        .get_feed_state("same")
+        .await
+        .expect("state")
+        .expect("kept");
+    assert_eq!(
+        heartbeat.last_success_at,
+        Some(start + chrono::Duration::minutes(61))
+    );
+}

@@ -4,7 +4,7 @@ use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::schema::{IndexDef, TableDef, TableNames, TABLES};
 use super::{
     into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery, ReadingQuery, Store,
-    StoreError,
+    StoreError, USERS_SCOPE,
 };
 use crate::classify::Category;
 use crate::model::{
@@ -482,14 +482,6 @@ impl DynamoStore {
     }
 }
 
-fn news_scope(query: &NewsQuery) -> String {
-    format!(
-        "news|{}|{}",
-        query.category.map_or("", Category::as_str),
-        query.source.as_deref().unwrap_or("")
-    )
-}
-
 #[async_trait]
 impl Store for DynamoStore {
     async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError> {
@@ -531,7 +523,7 @@ impl Store for DynamoStore {
     }
 
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {
-        let scope = news_scope(query);
+        let scope = query.scope();
         let after = query
             .cursor
             .as_deref()
@@ -666,7 +658,7 @@ impl Store for DynamoStore {
         cursor_text: Option<&str>,
     ) -> Result<Page<User>, StoreError> {
         let after = cursor_text
-            .map(|c| cursor::decode(c, "users", is_user_id))
+            .map(|c| cursor::decode(c, USERS_SCOPE, is_user_id))
             .transpose()?;
         let mut request = self
             .client
@@ -688,7 +680,7 @@ impl Store for DynamoStore {
             .map(from_item)
             .collect::<Result<Vec<User>, _>>()?;
         Ok(into_page(users, limit, |u| {
-            cursor::encode("users", &u.user_id)
+            cursor::encode(USERS_SCOPE, &u.user_id)
         }))
     }
 
@@ -776,7 +768,7 @@ impl Store for DynamoStore {
     }
 
     async fn list_readings(&self, query: &ReadingQuery) -> Result<Page<Reading>, StoreError> {
-        let scope = format!("metrics|{}", query.device.as_str());
+        let scope = query.scope();
         let after = query
             .cursor
             .as_deref()

@@ -73,6 +73,27 @@ pub struct ReadingQuery {
     pub cursor: Option<String>,
 }
 
+impl NewsQuery {
+    /// The cursor scope of this listing: a cursor of one filter combination is refused by another.
+    pub(crate) fn scope(&self) -> String {
+        format!(
+            "news|{}|{}",
+            self.category.map_or("", Category::as_str),
+            self.source.as_deref().unwrap_or("")
+        )
+    }
+}
+
+impl ReadingQuery {
+    /// The cursor scope of this device's readings.
+    pub(crate) fn scope(&self) -> String {
+        format!("metrics|{}", self.device.as_str())
+    }
+}
+
+/// The cursor scope of the user listing.
+pub(crate) const USERS_SCOPE: &str = "users";
+
 /// Outcome of inserting news items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InsertOutcome {

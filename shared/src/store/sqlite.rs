@@ -5,7 +5,7 @@
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::{
     into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery, ReadingQuery, Store,
-    StoreError,
+    StoreError, USERS_SCOPE,
 };
 use crate::classify::Category;
 use crate::model::{
@@ -102,14 +102,6 @@ impl SqliteStore {
     }
 }
 
-fn news_scope(query: &NewsQuery) -> String {
-    format!(
-        "news|{}|{}",
-        query.category.map_or("", Category::as_str),
-        query.source.as_deref().unwrap_or("")
-    )
-}
-
 fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
     let doc: Option<String> = conn
         .query_row(
@@ -171,7 +163,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {
-        let scope = news_scope(query);
+        let scope = query.scope();
         let after = query
             .cursor
             .as_deref()
@@ -290,7 +282,7 @@ impl Store for SqliteStore {
         cursor_text: Option<&str>,
     ) -> Result<Page<User>, StoreError> {
         let after = cursor_text
-            .map(|c| cursor::decode(c, "users", is_user_id))
+            .map(|c| cursor::decode(c, USERS_SCOPE, is_user_id))
             .transpose()?
             .unwrap_or_default();
         let rows: Vec<User> = self
@@ -309,7 +301,7 @@ impl Store for SqliteStore {
             })
             .await?;
         Ok(into_page(rows, limit, |user| {
-            cursor::encode("users", &user.user_id)
+            cursor::encode(USERS_SCOPE, &user.user_id)
         }))
     }
 
@@ -386,7 +378,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_readings(&self, query: &ReadingQuery) -> Result<Page<Reading>, StoreError> {
-        let scope = format!("metrics|{}", query.device.as_str());
+        let scope = query.scope();
         let after = query
             .cursor
             .as_deref()
