@@ -12,8 +12,9 @@ cargo build -q --release -p tracker -p api-functions -p ingest -p maintenance
 
 echo "## Binary sizes (release: lto, codegen-units=1, panic=abort, strip)"
 echo; echo "| binary | host $(uname -m) | aarch64 (cargo lambda) |"; echo "| --- | --- | --- |"
-ARM_DIR=""
-if command -v cargo-lambda >/dev/null 2>&1; then
+# LAMBDA_BUILD_DIR may name an existing cargo lambda output (<binary>/bootstrap) to measure instead.
+ARM_DIR="${LAMBDA_BUILD_DIR:-}"
+if [ -z "$ARM_DIR" ] && command -v cargo-lambda >/dev/null 2>&1; then
   CARGO_TARGET_DIR="$PWD/target/lambda-bench" cargo lambda build -q --release --arm64 -p api-functions -p ingest -p maintenance >/dev/null 2>&1 \
     && ARM_DIR="$PWD/target/lambda-bench/lambda"
 fi

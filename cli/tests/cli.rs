@@ -221,3 +221,50 @@ fn serve_refuses_unreadable_config_and_busy_ports() {
         String::from_utf8_lossy(&busy.stderr)
     );
 }
+
+#[test]
+fn ingest_once_on_dynamodb_local_and_s3_creates_what_it_needs() {
+    let endpoint = |var: &str| {
+        std::env::var(var).unwrap_or_else(|_| {
+            panic!("{var} is unset: run the tests with scripts/test.sh, which starts the servers")
+        })
+    };
+    let prefix = format!("cli{}", std::process::id());
+    let out = Command::new(env!("CARGO_BIN_EXE_tracker"))
+        .args([
+            "ingest",
+            "--once",
+            "--store",
+            "dynamodb",
+            "--create-tables",
+            "--feeds",
+            SAMPLE_FEEDS,
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env(
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            endpoint("TRACKER_TEST_DYNAMODB_URL"),
+        )
+        .env("AWS_ENDPOINT_URL_S3", endpoint("TRACKER_TEST_S3_URL"))
+        .env("NEWS_TABLE", format!("{prefix}-news"))
+        .env("USERS_TABLE", format!("{prefix}-users"))
+        .env("METRICS_TABLE", format!("{prefix}-metrics"))
+        .env("ARCHIVE_BUCKET", format!("{prefix}-archive"))
+        .output()
+        .expect("tracker runs");
+    let summary = json(&out);
+    assert_eq!(
+        (
+            summary["items_new"].as_u64(),
+            summary["feeds_failed"].as_u64()
+        ),
+        (Some(28), Some(0)),
+        "{summary}"
+    );
+    assert!(summary["feeds"][0]["archived"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("raw/")));
+}

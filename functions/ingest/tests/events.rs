@@ -28,9 +28,7 @@ fn both_schedule_shapes_are_understood() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scheduled_events_ingest_the_sample_feeds_once() {
-    let harness = testing::sqlite().await;
+async fn scheduled_events_ingest_the_sample_feeds_once(harness: testing::Harness) {
     let (archive, _dir) = testing::local_archive();
     let pipeline = testing::ingest(harness.store.clone(), Arc::new(archive));
     let feeds = testing::sample_feeds();
@@ -42,6 +40,28 @@ async fn scheduled_events_ingest_the_sample_feeds_once() {
         .await
         .expect("run");
     assert_eq!(second.items_new, 0, "the same input stores nothing twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_events_on_the_embedded_store() {
+    scheduled_events_ingest_the_sample_feeds_once(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_events_on_dynamodb_local_and_s3() {
+    let harness = testing::dynamo().await;
+    let archive = testing::s3_archive().await;
+    let pipeline = testing::ingest(harness.store.clone(), Arc::new(archive));
+    let feeds = testing::sample_feeds();
+    let first = ingest::handle(&pipeline, &feeds, &event("ingest-schedule.json"))
+        .await
+        .expect("run");
+    assert_eq!((first.items_new, first.feeds_ok), (28, 2));
+    assert!(first.feeds.iter().all(|f| f.archived.is_some()));
+    let second = ingest::handle(&pipeline, &feeds, &event("ingest-schedule.json"))
+        .await
+        .expect("run");
+    assert_eq!(second.items_new, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
