@@ -14,7 +14,7 @@ use std::time::Duration;
 pub const USER_AGENT: &str = concat!(
     "nba-trade-tracker/",
     env!("CARGO_PKG_VERSION"),
-    " (+https://github.com/nba-trade-tracker; feed reader)"
+    " (RSS/Atom feed reader; polls politely with conditional GET)"
 );
 
 const ACCEPT_FEEDS: &str =

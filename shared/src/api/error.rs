@@ -151,3 +151,11 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
     let Json(value) = body?;
     serde_json::from_value(value).map_err(|e| ApiError::validation(e.to_string()))
 }
+
+/// A store result whose `NotFound` names `what` (e.g. "user not found").
+pub fn found<T>(result: Result<T, StoreError>, what: &str) -> Result<T, ApiError> {
+    result.map_err(|err| match err {
+        StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    })
+}

@@ -1,6 +1,6 @@
 //! `/users` routes.
 
-use super::error::{parse_body, ApiError, ErrorBody};
+use super::error::{found, parse_body, ApiError, ErrorBody};
 use super::params::Params;
 use super::AppState;
 use crate::model::{NewUser, Page, User, UserUpdate};
@@ -89,15 +89,11 @@ pub async fn update(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let (version, patch) = parse_body::<UserUpdate>(body)?.split();
-    if state.store.get_user(&id).await?.is_none() {
-        return Err(ApiError::not_found("user"));
-    }
-    Ok(Json(
-        state
-            .store
-            .update_user(&id, version, patch, chrono::Utc::now())
-            .await?,
-    ))
+    let updated = state
+        .store
+        .update_user(&id, version, patch, chrono::Utc::now())
+        .await;
+    Ok(Json(found(updated, "user")?))
 }
 
 /// `DELETE /users/{id}`: 204.
@@ -111,9 +107,6 @@ pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    match state.store.delete_user(&id).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(crate::store::StoreError::NotFound) => Err(ApiError::not_found("user")),
-        Err(err) => Err(err.into()),
-    }
+    found(state.store.delete_user(&id).await, "user")?;
+    Ok(StatusCode::NO_CONTENT)
 }
