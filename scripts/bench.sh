@@ -21,7 +21,7 @@ fi
 for b in "${BINS[@]}"; do
   host=$(stat -c %s "target/release/$b")
   arm="n/a"
-  [ -n "$ARM_DIR" ] && [ -f "$ARM_DIR/$b/bootstrap" ] && arm="$(( $(stat -c %s "$ARM_DIR/$b/bootstrap") / 1024 )) KiB"
+  [ -n "$ARM_DIR" ] && [ -f "$ARM_DIR/$b/bootstrap" ] && arm="$(( $(stat -L -c %s "$ARM_DIR/$b/bootstrap") / 1024 )) KiB"
   echo "| $b | $(( host / 1024 )) KiB | $arm |"
 done
 
@@ -36,9 +36,7 @@ echo; echo "| function | event | init p50 ms | init p90 ms | first event p50 ms 
 for pair in news-api:events/news-list.json users-api:events/users-list.json metrics-api:events/metrics-list.json \
             ingest:events/ingest-schedule.json maintenance:events/maintenance-schedule.json; do
   fn=${pair%%:*}; event=${pair#*:}
-  python3 scripts/bench/runtime_standin.py "target/release/$fn" "$event" 20 | python3 -c '
-import json, sys; r = json.load(sys.stdin)
-print(f"| {r[\"binary\"]} | '"$event"' | {r[\"init_ms_p50\"]} | {r[\"init_ms_p90\"]} | {r[\"first_event_ms_p50\"]} | {r[\"first_event_ms_p90\"]} | {r[\"answered_ok\"]} |")'
+  python3 scripts/bench/runtime_standin.py "target/release/$fn" "$event" 20 --markdown
 done
 
 echo; echo "## API latency in-process, sequential requests through the router"
