@@ -63,7 +63,7 @@ fi
 kill "$SERVE_PID"
 
 echo; echo "## Ingest of 10 real feeds from a local HTTP server into DynamoDB Local"
-echo; scripts/bench/ingest_bench.sh
+echo; ( source scripts/bench/ingest_bench.sh )
 
 echo; echo "## Parse + classify throughput on ../shared/data/feeds (criterion)"
 echo; echo "| benchmark | time per corpus | throughput |"; echo "| --- | --- | --- |"

@@ -24,7 +24,8 @@ for run in first unchanged; do
     --feeds "$WORK/feeds.json" >"$WORK/$run.json" 2>"$WORK/$run.err"
   python3 - "$run" "$WORK/$run.json" "$WORK/$run.err" <<'PY'
 import json, re, sys
-run, out, err = sys.argv[1], json.load(open(sys.argv[2])), open(sys.argv[3]).read()
+run, out = sys.argv[1], json.load(open(sys.argv[2]))
+err = re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[3]).read())
 ops = re.findall(r'op="?(\w+)"?.*?capacity_units=([\d.]+)', err)
 writes = sum(1 for op, _ in ops if op in ("BatchWriteItem", "PutItem", "TransactWriteItems"))
 wall = re.search(r"Elapsed \(wall clock\) time.*?: (?:(\d+):)?(\d+):([\d.]+)", err)
