@@ -102,16 +102,21 @@ impl SqliteStore {
     }
 }
 
-fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
+/// Reads the one JSON document `sql` selects for `key`, if any.
+fn read_doc<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
     let doc: Option<String> = conn
-        .query_row(
-            "SELECT doc FROM users WHERE user_id = ?1",
-            [user_id],
-            |row| row.get(0),
-        )
+        .query_row(sql, [key], |row| row.get(0))
         .optional()
         .map_err(backend)?;
     doc.map(|d| from_json(&d)).transpose()
+}
+
+fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
+    read_doc(conn, "SELECT doc FROM users WHERE user_id = ?1", user_id)
 }
 
 #[async_trait]
@@ -152,14 +157,8 @@ impl Store for SqliteStore {
 
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError> {
         let id = id.to_owned();
-        self.run(move |conn| {
-            let doc: Option<String> = conn
-                .query_row("SELECT doc FROM news WHERE id = ?1", [id], |row| row.get(0))
-                .optional()
-                .map_err(backend)?;
-            doc.map(|d| from_json(&d)).transpose()
-        })
-        .await
+        self.run(move |conn| read_doc(conn, "SELECT doc FROM news WHERE id = ?1", &id))
+            .await
     }
 
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {
@@ -228,18 +227,8 @@ impl Store for SqliteStore {
 
     async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
         let feed = feed.to_owned();
-        self.run(move |conn| {
-            let doc: Option<String> = conn
-                .query_row(
-                    "SELECT doc FROM feed_state WHERE feed = ?1",
-                    [feed],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            doc.map(|d| from_json(&d)).transpose()
-        })
-        .await
+        self.run(move |conn| read_doc(conn, "SELECT doc FROM feed_state WHERE feed = ?1", &feed))
+            .await
     }
 
     async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError> {
