@@ -149,27 +149,35 @@ fn skip_hidden<'a>(rest: &'a str, name: &str) -> &'a str {
     }
 }
 
-/// Collapses whitespace (including non-breaking spaces) to single spaces, trims, and caps length.
+/// Collapses whitespace (including non-breaking spaces) to single spaces, trims, and caps length
+/// at `max_chars` characters, the `…` that marks a cut included.
 pub fn collapse_and_cap(input: &str, max_chars: usize) -> String {
+    if max_chars == 0 {
+        return String::new();
+    }
     let mut out = String::with_capacity(input.len().min(max_chars * 4));
     let mut count = 0;
     for word in input.split(|c: char| c.is_whitespace() || c.is_control()) {
         if word.is_empty() {
             continue;
         }
-        let extra = usize::from(count > 0) + word.chars().count();
+        let separator = usize::from(count > 0);
+        let extra = separator + word.chars().count();
         if count + extra > max_chars {
-            let room = max_chars.saturating_sub(count + usize::from(count > 0) + 1);
-            if count == 0 || room > 0 {
-                if count > 0 {
+            let keep = max_chars - 1;
+            if let Some((cut, _)) = out.char_indices().nth(keep) {
+                out.truncate(cut);
+            } else {
+                if separator > 0 {
                     out.push(' ');
                 }
-                out.extend(word.chars().take(room));
+                out.extend(word.chars().take(keep.saturating_sub(count + separator)));
             }
+            out.truncate(out.trim_end().len());
             out.push('…');
             return out;
         }
-        if count > 0 {
+        if separator > 0 {
             out.push(' ');
         }
         out.push_str(word);
@@ -215,6 +223,10 @@ mod tests {
     fn caps_length_with_ellipsis() {
         assert_eq!(collapse_and_cap("one two three four", 9), "one two…");
         assert_eq!(collapse_and_cap("abcdefghij", 5), "abcd…");
+        // Found by `cargo fuzz run feed`: a text exactly at the cap, then one more word.
+        assert_eq!(collapse_and_cap("abc def", 3), "ab…");
+        assert_eq!(collapse_and_cap("ab cd ef", 5), "ab c…");
+        assert_eq!(collapse_and_cap("abc", 0), "");
         assert_eq!(collapse_and_cap("  spaced\n\t out  ", 100), "spaced out");
     }
 }
