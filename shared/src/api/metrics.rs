@@ -1,13 +1,13 @@
 //! `/devices/{device_id}/metrics` routes.
 
 use super::error::{parse_body, ApiError, ErrorBody};
-use super::params::{ordered, Params};
+use super::params::{ordered, Params, PathParam};
 use super::AppState;
 use crate::model::metrics::TIMESTAMP_RANGE;
 use crate::model::{DeviceId, Page, Reading, ReadingSummary, MAX_READINGS_PER_BATCH};
 use crate::store::ReadingQuery;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -37,7 +37,7 @@ pub struct Stored {
     ))]
 pub async fn put(
     State(state): State<AppState>,
-    Path(device): Path<String>,
+    PathParam(device): PathParam,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Stored>), ApiError> {
     let device = DeviceId::parse(&device)?;
@@ -106,7 +106,7 @@ fn window(params: &Params) -> Result<(i64, i64), ApiError> {
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    Path(device): Path<String>,
+    PathParam(device): PathParam,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<Reading>>, ApiError> {
     let device = DeviceId::parse(&device)?;
@@ -136,7 +136,7 @@ pub async fn list(
     ))]
 pub async fn summary(
     State(state): State<AppState>,
-    Path(device): Path<String>,
+    PathParam(device): PathParam,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ReadingSummary>, ApiError> {
     let device = DeviceId::parse(&device)?;

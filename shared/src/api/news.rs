@@ -1,12 +1,12 @@
 //! `/news` routes.
 
 use super::error::{ApiError, ErrorBody};
-use super::params::{ordered, Params};
+use super::params::{ordered, Params, PathParam};
 use super::AppState;
 use crate::classify::Category;
 use crate::model::{format_timestamp, NewsItem, Page};
 use crate::store::NewsQuery;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::Json;
 
 /// `GET /news?category=&source=&since=&until=&limit=&cursor=`, newest first.
@@ -58,7 +58,7 @@ pub async fn list(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> Result<Json<NewsItem>, ApiError> {
     state
         .store

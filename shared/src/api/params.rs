@@ -5,6 +5,8 @@ use super::error::ApiError;
 use crate::classify::Category;
 use crate::model::Timestamp;
 use crate::store::PAGE_LIMITS;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use std::collections::HashMap;
 
 /// Page size when none is given.
@@ -130,5 +132,18 @@ pub fn ordered<T: PartialOrd>(
             names.0, names.1
         ))),
         _ => Ok(()),
+    }
+}
+
+/// The one path parameter of a route (an id). A segment that does not decode as UTF-8 is the
+/// JSON 400 of [`ApiError`], not axum's plain-text rejection.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(value) = Path::<String>::from_request_parts(parts, state).await?;
+        Ok(Self(value))
     }
 }

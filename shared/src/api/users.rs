@@ -1,11 +1,11 @@
 //! `/users` routes.
 
 use super::error::{found, parse_body, ApiError, ErrorBody};
-use super::params::Params;
+use super::params::{Params, PathParam};
 use super::AppState;
 use crate::model::{NewUser, Page, User, UserUpdate};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 
@@ -62,7 +62,7 @@ pub async fn list(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> Result<Json<User>, ApiError> {
     state
         .store
@@ -85,7 +85,7 @@ pub async fn get(
     ))]
 pub async fn update(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<User>, ApiError> {
     let (version, patch) = parse_body::<UserUpdate>(body)?.split();
@@ -105,7 +105,7 @@ pub async fn update(
     ))]
 pub async fn delete(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> Result<StatusCode, ApiError> {
     found(state.store.delete_user(&id).await, "user")?;
     Ok(StatusCode::NO_CONTENT)
