@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3),
-# then the browser end-to-end test (tracker serve + headless Chromium).
+# the browser end-to-end test (tracker serve + headless Chromium), schemathesis, the cargo-lambda
+# smoke test, the infrastructure checks, and a bounded cargo fuzz run of each fuzz target.
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,3 +65,6 @@ kill "$CL_PID"
 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0 \
   "$INFRA_VENV/bin/sam" validate --lint --region us-east-1 --template template.yaml
 PATH="$INFRA_VENV/bin:$PATH" "$INFRA_VENV/bin/pytest" -q infra/tests
+
+echo "== parser and request fuzzing: cargo fuzz, ${FUZZ_SECONDS:-60}s per target (scripts/fuzz.sh)" >&2
+scripts/fuzz.sh

@@ -2,6 +2,8 @@
 //! Local and S3 servers that `scripts/test.sh` starts. A missing server fails the test with
 //! a message; nothing is skipped.
 
+pub mod fuzz;
+
 use crate::archive::{LocalArchive, S3Archive};
 use crate::store::dynamo::DynamoStore;
 use crate::store::schema::TableNames;
