@@ -67,6 +67,9 @@ fn parse_numeric_offset(s: &str) -> Option<FixedOffset> {
         _ => return None,
     };
     let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let (hours, minutes): (i32, i32) = match digits.len() {
         2 => (digits.parse().ok()?, 0),
         4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
@@ -263,6 +266,10 @@ mod tests {
             "13 Jan 2023 10:00 XYZ",
             "2023-01-13T10:00:00+99:00",
             "١٢٣٤-01-01",
+            // Found by `cargo fuzz run feed`: a zone of four bytes but not four digits.
+            "2023-01-13T10:00:00-1•",
+            "Fri, 13 Jan 2023 10:00:00 +1•",
+            "2023-01-13T10:00:00-+1+2",
         ] {
             assert_eq!(utc(input), None, "{input}");
         }
