@@ -4,9 +4,10 @@
 //! Each harness panics when an invariant breaks; any other outcome, errors included, is a pass.
 
 use crate::api::{router, AppState};
-use crate::classify::classify;
+use crate::classify::{classify, Category};
 use crate::feed::{parse_feed, ParseOptions};
-use crate::store::cursor;
+use crate::model::DeviceId;
+use crate::store::{cursor, NewsQuery, ReadingQuery, USERS_SCOPE};
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -76,8 +77,7 @@ fn assert_plain(text: &str) {
 /// Whether a cursor position is well-formed for its listing.
 type PositionCheck = fn(&str) -> bool;
 
-/// Decodes `data` as a pagination cursor (the base64 of the bytes) in each scope shape the
-/// stores use (or, after a leading `=`, as the raw cursor text). A cursor that decodes must
+/// Decodes `data` as a pagination cursor (the base64 of the bytes) in scopes the stores make (or, after a leading `=`, as the raw cursor text). A cursor that decodes must
 /// re-encode to one that decodes to the same position. Returns how many scopes accepted it.
 pub fn cursor(data: &[u8]) -> usize {
     let raw = if data.first() == Some(&b'=') {
@@ -85,14 +85,26 @@ pub fn cursor(data: &[u8]) -> usize {
     } else {
         URL_SAFE_NO_PAD.encode(data)
     };
-    let checks: [(&str, PositionCheck); 4] = [
-        ("news||", cursor::is_news_sort_key),
-        ("news|Trade|ESPN", cursor::is_news_sort_key),
-        ("users", cursor::is_user_id),
-        ("metrics|dev-1", cursor::is_reading_time),
+    let filtered = NewsQuery {
+        category: Some(Category::Trade),
+        source: Some("ESPN".into()),
+        ..NewsQuery::default()
+    };
+    let readings = ReadingQuery {
+        device: DeviceId::parse("dev-1").expect("a valid device id"),
+        from: 0,
+        to: 0,
+        limit: 1,
+        cursor: None,
+    };
+    let checks: [(String, PositionCheck); 4] = [
+        (NewsQuery::default().scope(), cursor::is_news_sort_key),
+        (filtered.scope(), cursor::is_news_sort_key),
+        (USERS_SCOPE.to_owned(), cursor::is_user_id),
+        (readings.scope(), cursor::is_reading_time),
     ];
     let mut accepted = 0;
-    for (scope, valid) in checks {
+    for (scope, valid) in &checks {
         if let Ok(after) = cursor::decode(&raw, scope, valid) {
             assert!(valid(&after), "decoded an invalid position {after:?}");
             let again = cursor::encode(scope, &after);
