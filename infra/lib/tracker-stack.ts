@@ -1,12 +1,15 @@
 // The NBA Trade Tracker stack, CDK-style: the same functions, routes, schedules, tables, bucket,
-// alarms and permissions as template.yaml (a test compares the two).
+// identity, alarms and permissions as template.yaml (a test compares the two).
 import * as path from "node:path";
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from "aws-cdk-lib";
 import { Construct } from "constructs";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -31,7 +34,46 @@ export interface TrackerStackProps extends StackProps {
   logRetentionDays: number;
   alarmEmail?: string;
   deletionProtection: boolean;
+  /** Origins the HTTP API's CORS configuration allows (template parameter AllowedOrigins); never "*". */
+  allowedOrigins: string[];
+  /** Where the hosted UI may send the web client after sign-in / sign-out (CallbackUrls, LogoutUrls). */
+  callbackUrls: string[];
+  logoutUrls: string[];
+  /** Hosted UI domain prefix (AuthDomainPrefix); empty or undefined: nba-tracker-STAGE-ACCOUNTID. */
+  authDomainPrefix?: string;
+  /** App client ids of devices, accepted by the JWT authorizer besides the web client (DeviceClientIds). */
+  deviceClientIds: string[];
+  /** Reserved concurrency of each API function; 0 reserves nothing (ApiReservedConcurrency). */
+  apiReservedConcurrency: number;
 }
+
+/** The routes anyone may call without a token; every other route needs one. */
+export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /health", "GET /openapi.json"];
+
+/** Per-route throttling of the write routes (the rest share the stage's default). */
+export const WRITE_ROUTE_THROTTLE: Record<string, { burstLimit: number; rateLimit: number }> = {
+  "POST /users": { burstLimit: 10, rateLimit: 5 },
+  "PATCH /users/me": { burstLimit: 10, rateLimit: 5 },
+  "DELETE /users/me": { burstLimit: 10, rateLimit: 5 },
+  "PATCH /users/{id}": { burstLimit: 10, rateLimit: 5 },
+  "DELETE /users/{id}": { burstLimit: 10, rateLimit: 5 },
+  "POST /devices/{device_id}/metrics": { burstLimit: 40, rateLimit: 20 },
+};
+
+/** HTTP API access log line (JSON), the same as template.yaml's. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  integrationLatency: "$context.integrationLatency",
+  authorizerError: "$context.authorizer.error",
+  error: "$context.error.message",
+});
 
 const MANIFEST = path.join(__dirname, "..", "..", "..", "Cargo.toml");
 const S = dynamodb.AttributeType.STRING;
@@ -40,6 +82,9 @@ export class TrackerStack extends Stack {
   constructor(scope: Construct, id: string, props: TrackerStackProps) {
     super(scope, id, props);
     const { stage } = props;
+    if (props.allowedOrigins.length === 0 || props.allowedOrigins.some((o) => o.includes("*"))) {
+      throw new Error(`allowedOrigins must list explicit origins, not "*": ${JSON.stringify(props.allowedOrigins)}`);
+    }
 
     // ------------------------------------------------------------ data
     const tableDefaults = {
@@ -131,40 +176,121 @@ export class TrackerStack extends Stack {
     allow(maintenance, "NewsTableRead", ["dynamodb:GetItem", "dynamodb:Query"], [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_source`]);
     allow(maintenance, "ExportWrite", ["s3:PutObject"], [archive.arnForObjects("exports/*")]);
 
-    const newsApi = rust("NewsApiFunction", "news-api", {});
+    const reservedConcurrentExecutions = props.apiReservedConcurrency > 0 ? props.apiReservedConcurrency : undefined;
+    const newsApi = rust("NewsApiFunction", "news-api", { reservedConcurrentExecutions });
     allow(newsApi, "NewsTableRead", ["dynamodb:GetItem", "dynamodb:Query"], [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`]);
-    const usersApi = rust("UsersApiFunction", "users-api", {});
+    const usersApi = rust("UsersApiFunction", "users-api", { reservedConcurrentExecutions });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
-    const metricsApi = rust("MetricsApiFunction", "metrics-api", { env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
+    const metricsApi = rust("MetricsApiFunction", "metrics-api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
     allow(metricsApi, "MetricsTableWrite", ["dynamodb:BatchWriteItem", "dynamodb:Query"], [metrics.tableArn]);
 
     // ------------------------------------------------------------ schedules and routes
     new events.Rule(this, "IngestSchedule", { schedule: events.Schedule.expression(props.ingestSchedule), targets: [new targets.LambdaFunction(ingest)] });
     new events.Rule(this, "MaintenanceSchedule", { schedule: events.Schedule.expression("cron(15 0 * * ? *)"), targets: [new targets.LambdaFunction(maintenance)] });
 
+    // ------------------------------------------------------------ identity
+    const userPool = new cognito.UserPool(this, "UserPool", {
+      userPoolName: `nba-tracker-${stage}-users`,
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: false, tempPasswordValidity: Duration.days(7) },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      mfa: cognito.Mfa.OFF,
+      deletionProtection: props.deletionProtection,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // A public client (a browser keeps no secret): authorization code grant with PKCE.
+    const webClient = new cognito.UserPoolClient(this, "WebClient", {
+      userPool,
+      userPoolClientName: `nba-tracker-${stage}-web`,
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: props.callbackUrls,
+        logoutUrls: props.logoutUrls,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.minutes(60),
+      idTokenValidity: Duration.minutes(60),
+      refreshTokenValidity: Duration.days(30),
+    });
+    const domain = new cognito.UserPoolDomain(this, "AuthDomain", {
+      userPool,
+      cognitoDomain: { domainPrefix: props.authDomainPrefix || `nba-tracker-${stage}-${Aws.ACCOUNT_ID}` },
+    });
+    // Machine clients (devices, client credentials) ask for metrics/write and metrics/read.
+    new cognito.UserPoolResourceServer(this, "MetricsResourceServer", {
+      userPool,
+      identifier: "metrics",
+      userPoolResourceServerName: "Device metrics",
+      scopes: [
+        new cognito.ResourceServerScope({ scopeName: "write", scopeDescription: "Write the readings of the device whose id is the client id" }),
+        new cognito.ResourceServerScope({ scopeName: "read", scopeDescription: "Read device readings" }),
+      ],
+    });
+    new cognito.UserPoolGroup(this, "AdminGroup", { userPool, groupName: "admin", description: "Lists users and reads or changes any user's profile.", precedence: 0 });
+    const issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${userPool.userPoolId}`;
+    const hostedUi = `https://${domain.domainName}.auth.${Aws.REGION}.amazoncognito.com`;
+
+    // ------------------------------------------------------------ HTTP API
+    // Every route needs a token from the user pool unless it is public. The gateway checks signature,
+    // expiry, issuer and audience (or client_id); the application checks scopes, groups and ownership.
+    const authorizer = new HttpJwtAuthorizer("CognitoJwt", issuer, {
+      identitySource: ["$request.header.Authorization"],
+      jwtAudience: [webClient.userPoolClientId, ...props.deviceClientIds.filter((id) => id !== "")],
+    });
     const api = new apigw.HttpApi(this, "HttpApi", {
       createDefaultStage: false,
+      defaultAuthorizer: authorizer,
       corsPreflight: {
-        allowOrigins: ["*"],
+        allowOrigins: props.allowedOrigins,
         allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH, apigw.CorsHttpMethod.DELETE, apigw.CorsHttpMethod.OPTIONS],
-        allowHeaders: ["content-type", "if-match"],
+        allowHeaders: ["content-type", "authorization"],
+        allowCredentials: false,
         maxAge: Duration.seconds(600),
       },
     });
-    new apigw.HttpStage(this, "DefaultStage", { httpApi: api, stageName: "$default", autoDeploy: true, throttle: { burstLimit: 100, rateLimit: 50 } });
+    const accessLogs = new logs.LogGroup(this, "HttpApiAccessLogGroup", {
+      logGroupName: `/aws/apigateway/nba-tracker-${stage}-http-api`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const httpStage = new apigw.HttpStage(this, "DefaultStage", {
+      httpApi: api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: { burstLimit: 100, rateLimit: 50 },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: AccessLogFormat.custom(ACCESS_LOG_FORMAT) },
+    });
+    // Writes get a tighter budget than reads: they cost DynamoDB writes and are what abuse aims at.
+    (httpStage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(WRITE_ROUTE_THROTTLE).map(([routeKey, t]) => [routeKey, { ThrottlingBurstLimit: t.burstLimit, ThrottlingRateLimit: t.rateLimit }]),
+    );
     const M = apigw.HttpMethod;
     const routes: Array<[lambda.IFunction, string, apigw.HttpMethod, string]> = [
       [newsApi, "NewsApi", M.GET, "/news"], [newsApi, "NewsApi", M.GET, "/news/{id}"], [newsApi, "NewsApi", M.GET, "/news/stats"],
       [newsApi, "NewsApi", M.GET, "/health"], [newsApi, "NewsApi", M.GET, "/openapi.json"],
-      [usersApi, "UsersApi", M.GET, "/users"], [usersApi, "UsersApi", M.POST, "/users"], [usersApi, "UsersApi", M.GET, "/users/{id}"],
-      [usersApi, "UsersApi", M.PATCH, "/users/{id}"], [usersApi, "UsersApi", M.DELETE, "/users/{id}"],
+      [usersApi, "UsersApi", M.POST, "/users"], [usersApi, "UsersApi", M.GET, "/users"],
+      [usersApi, "UsersApi", M.GET, "/users/me"], [usersApi, "UsersApi", M.PATCH, "/users/me"], [usersApi, "UsersApi", M.DELETE, "/users/me"],
+      [usersApi, "UsersApi", M.GET, "/users/{id}"], [usersApi, "UsersApi", M.PATCH, "/users/{id}"], [usersApi, "UsersApi", M.DELETE, "/users/{id}"],
       [metricsApi, "MetricsApi", M.POST, "/devices/{device_id}/metrics"], [metricsApi, "MetricsApi", M.GET, "/devices/{device_id}/metrics"],
       [metricsApi, "MetricsApi", M.GET, "/devices/{device_id}/metrics/summary"],
     ];
     const integrations = new Map<string, HttpLambdaIntegration>();
+    const none = new apigw.HttpNoneAuthorizer();
     for (const [fn, name, method, routePath] of routes) {
       if (!integrations.has(name)) integrations.set(name, new HttpLambdaIntegration(`${name}Integration`, fn));
-      api.addRoutes({ path: routePath, methods: [method], integration: integrations.get(name)! });
+      const isPublic = PUBLIC_ROUTES.includes(`${method} ${routePath}`);
+      const added = api.addRoutes({ path: routePath, methods: [method], integration: integrations.get(name)!, ...(isPublic ? { authorizer: none } : {}) });
+      // Route settings name routes by key: the stage must come after them.
+      httpStage.node.addDependency(...added);
     }
 
     // ------------------------------------------------------------ alarms
@@ -198,5 +324,13 @@ export class TrackerStack extends Stack {
     new CfnOutput(this, "MetricsTableName", { value: metrics.tableName });
     new CfnOutput(this, "ArchiveBucketName", { value: archive.bucketName });
     new CfnOutput(this, "AlarmTopicArn", { value: topic.topicArn });
+    new CfnOutput(this, "UserPoolId", { value: userPool.userPoolId });
+    new CfnOutput(this, "UserPoolArn", { value: userPool.userPoolArn });
+    new CfnOutput(this, "WebClientId", { description: "App client of the web page (authorization code + PKCE, no secret).", value: webClient.userPoolClientId });
+    new CfnOutput(this, "UserPoolDomain", { description: "Prefix of the Cognito hosted UI domain.", value: domain.domainName });
+    new CfnOutput(this, "HostedUiUrl", { description: "Base URL of the Cognito hosted UI (/oauth2/authorize, /oauth2/token, /login, /logout).", value: hostedUi });
+    new CfnOutput(this, "TokenEndpoint", { description: "OAuth 2.0 token endpoint (device clients use the client credentials grant here).", value: `${hostedUi}/oauth2/token` });
+    new CfnOutput(this, "IssuerUrl", { description: "Issuer (iss) of the user pool's tokens, as the JWT authorizer checks it.", value: issuer });
+    new CfnOutput(this, "JwksUrl", { description: "The user pool's signing keys (tracker serve --jwks URL).", value: `${issuer}/.well-known/jwks.json` });
   }
 }
