@@ -1,6 +1,102 @@
 """Normalised views of a SAM template and a synthesized CDK template, so the two can be compared
-on what matters: tables, functions, routes, schedules, environment names and IAM statements."""
+on what matters: tables, functions, routes, schedules, environment names, IAM statements, the HTTP
+API's authorizer, CORS, throttling and access logs, and the Cognito identity resources."""
+import json
+import re
+
 from conftest import logical_base
+
+PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
+                     "AWS::StackName", "AWS::URLSuffix"}
+NO_VALUE = object()
+
+
+class Resolver:
+    """Evaluates a template's intrinsic functions the way CloudFormation would for given parameter
+    values (the defaults, then the overrides), leaving what is only known at deploy time symbolic:
+    a resource is "${LogicalId}" (CDK's hash suffix dropped), an attribute "${LogicalId.Attr}", a
+    pseudo parameter "${AWS::Region}". So a SAM template and a CDK one resolve to comparable values."""
+
+    def __init__(self, template, **overrides):
+        self.template = template
+        self.params = {}
+        for name, spec in template.get("Parameters", {}).items():
+            value = overrides.get(name, spec.get("Default"))
+            if value is None:
+                continue
+            if spec["Type"] == "CommaDelimitedList":
+                value = value if isinstance(value, list) else str(value).split(",")
+            else:
+                value = str(value)  # CloudFormation hands every other parameter to Ref as a string
+            self.params[name] = value
+        self.conditions = {}
+
+    def condition(self, name):
+        if name not in self.conditions:
+            self.conditions[name] = self.truth(self.template["Conditions"][name])
+        return self.conditions[name]
+
+    def truth(self, node):
+        (fn, args), = node.items()
+        if fn == "Fn::Equals":
+            a, b = (self(x) for x in args)
+            return (a if isinstance(a, list) else str(a)) == (b if isinstance(b, list) else str(b))
+        if fn == "Fn::Not":
+            return not self.truth(args[0])
+        if fn == "Fn::And":
+            return all(self.truth(a) for a in args)
+        if fn == "Fn::Or":
+            return any(self.truth(a) for a in args)
+        if fn == "Fn::Contains":
+            items, item = self(args[0]), self(args[1])
+            return item in items
+        if fn == "Condition":
+            return self.condition(args)
+        raise ValueError(f"unsupported condition function {fn}")
+
+    def _name(self, name):
+        if name in self.params:
+            return self.params[name]
+        if name in PSEUDO_PARAMETERS:
+            return "${%s}" % name
+        base, dot, attribute = name.partition(".")
+        return "${%s%s%s}" % (logical_base(base), dot, attribute)
+
+    def __call__(self, node):
+        if isinstance(node, list):
+            return [v for v in (self(x) for x in node) if v is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (fn, args), = node.items()
+            if fn == "Ref":
+                return NO_VALUE if args == "AWS::NoValue" else self._name(args)
+            if fn == "Fn::GetAtt":
+                return self._name(args if isinstance(args, str) else ".".join(args))
+            if fn == "Fn::Sub":
+                text, variables = (args, {}) if isinstance(args, str) else (args[0], {k: self(v) for k, v in args[1].items()})
+                return re.sub(r"\$\{([^!}][^}]*)\}", lambda m: str(variables[m.group(1)] if m.group(1) in variables else self._name(m.group(1))), text)
+            if fn == "Fn::Join":
+                return args[0].join(str(item) for item in self(args[1]))
+            if fn == "Fn::Split":
+                return self(args[1]).split(args[0])
+            if fn == "Fn::Select":
+                return self(args[1])[int(self(args[0]))]
+            if fn == "Fn::If":
+                return self(args[1] if self.condition(args[0]) else args[2])
+        out = {}
+        for key, value in node.items():
+            value = self(value)
+            if value is not NO_VALUE:
+                out[key] = value
+        return out
+
+    def resources(self):
+        """(logical id, type, resolved properties, resource) of every resource its condition keeps."""
+        for logical, res in self.template["Resources"].items():
+            if "Condition" in res and not self.condition(res["Condition"]):
+                continue
+            yield logical, res["Type"], self(res.get("Properties", {})), res
 
 
 def tables(template):
@@ -34,8 +130,13 @@ def _statements(policies):
     return out
 
 
-def sam_functions(template, parameter_defaults=True):
-    """binary -> {env, routes, schedules, statements}."""
+def _reserved(value):
+    return None if value is None else int(value)
+
+
+def sam_functions(template, **overrides):
+    """binary -> {env, routes, schedules, statements, reserved (concurrency)}."""
+    resolver = Resolver(template, **overrides)
     params = template.get("Parameters", {})
     resolve = lambda v: params[v["Ref"]]["Default"] if isinstance(v, dict) and "Ref" in v and v["Ref"] in params else v
     global_env = set(template["Globals"]["Function"]["Environment"]["Variables"])
@@ -51,6 +152,7 @@ def sam_functions(template, parameter_defaults=True):
             "routes": sorted((e["Properties"]["Method"], e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"),
             "schedules": sorted(resolve(e["Properties"]["Schedule"]) for e in events if e["Type"] == "Schedule"),
             "statements": _statements(p.get("Policies", [])),
+            "reserved": _reserved(resolver(p).get("ReservedConcurrentExecutions")),
         }
     return out
 
@@ -78,6 +180,7 @@ def cdk_functions(template):
                 "routes": [],
                 "schedules": [],
                 "statements": {},
+                "reserved": _reserved(res["Properties"].get("ReservedConcurrentExecutions")),
                 "role": _ref_target(res["Properties"]["Role"]),
             }
     integrations = {logical: by_logical.get(_ref_target(res["Properties"]["IntegrationUri"]))
@@ -119,3 +222,141 @@ def allow_statements(template):
 
     walk(template["Resources"], "Resources")
     return found
+
+
+def _throttle(settings):
+    return (settings["ThrottlingBurstLimit"], settings["ThrottlingRateLimit"])
+
+
+def http_api(template, **overrides):
+    """The HTTP API as the gateway will run it, from a SAM template after the transform (an OpenAPI
+    body with API Gateway's extensions) or a CDK one (Route and Authorizer resources):
+    authorizers, routes ("METHOD /path" -> authorizer name, None when public), scopes demanded by
+    routes, CORS, stage throttling and access logging."""
+    r = Resolver(template, **overrides)
+    resources = list(r.resources())
+    apis = [(logical, p) for logical, kind, p, _ in resources if kind == "AWS::ApiGatewayV2::Api"]
+    assert len(apis) == 1, apis
+    api_logical, api = apis[0]
+    authorizers, routes, scoped = {}, {}, {}
+    if "Body" in api:
+        body = api["Body"]
+        for name, scheme in body.get("components", {}).get("securitySchemes", {}).items():
+            a = scheme["x-amazon-apigateway-authorizer"]
+            source = a.get("identitySource")
+            authorizers[name] = {
+                "type": a["type"].upper(),
+                "identity_source": [source] if isinstance(source, str) else source,
+                "issuer": a["jwtConfiguration"]["issuer"],
+                "audience": a["jwtConfiguration"]["audience"],
+            }
+        for path, operations in body["paths"].items():
+            for method, operation in operations.items():
+                key = f"{method.upper()} {path}"
+                security = operation.get("security", body.get("security", []))
+                names = [name for requirement in security for name in requirement if name != "NONE"]
+                assert len(names) <= 1, (key, security)
+                routes[key] = names[0] if names else None
+                scopes = [scope for requirement in security for listed in requirement.values() for scope in listed]
+                if scopes:
+                    scoped[key] = scopes
+        cors = {k[0].upper() + k[1:]: v for k, v in body.get("x-amazon-apigateway-cors", {}).items()}
+    else:
+        names = {}
+        for logical, kind, p, _ in resources:
+            if kind == "AWS::ApiGatewayV2::Authorizer":
+                names[f"${{{logical_base(logical)}}}"] = p["Name"]
+                authorizers[p["Name"]] = {
+                    "type": p["AuthorizerType"],
+                    "identity_source": p.get("IdentitySource"),
+                    "issuer": p["JwtConfiguration"]["Issuer"],
+                    "audience": p["JwtConfiguration"]["Audience"],
+                }
+        for _, kind, p, _ in resources:
+            if kind == "AWS::ApiGatewayV2::Route":
+                routes[p["RouteKey"]] = names[p["AuthorizerId"]] if p.get("AuthorizationType", "NONE") != "NONE" else None
+                if p.get("AuthorizationScopes"):
+                    scoped[p["RouteKey"]] = p["AuthorizationScopes"]
+        cors = api.get("CorsConfiguration", {})
+    stages = [p for _, kind, p, res in resources
+              if kind == "AWS::ApiGatewayV2::Stage" and res["Properties"]["ApiId"] == {"Ref": api_logical}]
+    assert len(stages) == 1, stages
+    stage = stages[0]
+    log = stage.get("AccessLogSettings")
+    log_groups = {f"${{{logical_base(logical)}.Arn}}": p for logical, kind, p, _ in resources if kind == "AWS::Logs::LogGroup"}
+    destination = log_groups.get(log["DestinationArn"]) if log else None
+    return {
+        "authorizers": authorizers,
+        "routes": routes,
+        "scoped_routes": scoped,
+        "cors": {
+            "origins": cors.get("AllowOrigins"),
+            "methods": sorted(m.upper() for m in cors.get("AllowMethods", [])),
+            "headers": sorted(h.lower() for h in cors.get("AllowHeaders", [])),
+            "credentials": bool(cors.get("AllowCredentials", False)),
+            "max_age": cors.get("MaxAge"),
+        },
+        "default_throttle": _throttle(stage["DefaultRouteSettings"]) if "DefaultRouteSettings" in stage else None,
+        "route_throttle": {key: _throttle(v) for key, v in stage.get("RouteSettings", {}).items()},
+        "access_log": {
+            "format": json.loads(log["Format"]),
+            "destination": log["DestinationArn"],
+            "log_group_name": destination and destination.get("LogGroupName"),
+            "retention_days": destination and destination.get("RetentionInDays") and int(destination["RetentionInDays"]),
+        } if log else None,
+    }
+
+
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_DEFAULT_UNITS = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
+
+
+def identity(template, **overrides):
+    """The Cognito resources by kind and logical id (CDK's hash dropped), on what they decide."""
+    r = Resolver(template, **overrides)
+    out = {"pools": {}, "clients": {}, "domains": {}, "resource_servers": {}, "groups": {}}
+    for logical, kind, p, res in r.resources():
+        name = logical_base(logical)
+        if kind == "AWS::Cognito::UserPool":
+            out["pools"][name] = {
+                "username_attributes": sorted(p.get("UsernameAttributes", [])),
+                "auto_verified": sorted(p.get("AutoVerifiedAttributes", [])),
+                "case_sensitive": p.get("UsernameConfiguration", {}).get("CaseSensitive", True),
+                "email_required": any(a["Name"] == "email" and a.get("Required") for a in p.get("Schema", [])),
+                "password_policy": p.get("Policies", {}).get("PasswordPolicy"),
+                "self_sign_up": not p.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly", False),
+                "recovery": p.get("AccountRecoverySetting"),
+                "mfa": p.get("MfaConfiguration", "OFF"),
+                "deletion_protection": p.get("DeletionProtection", "INACTIVE"),
+                "deletion_policy": res.get("DeletionPolicy", "Delete"),
+            }
+        elif kind == "AWS::Cognito::UserPoolClient":
+            units = {**_DEFAULT_UNITS, **p.get("TokenValidityUnits", {})}
+            out["clients"][name] = {
+                "pool": p["UserPoolId"],
+                "secret": bool(p.get("GenerateSecret", False)),
+                "oauth": bool(p.get("AllowedOAuthFlowsUserPoolClient", False)),
+                "flows": sorted(p.get("AllowedOAuthFlows", [])),
+                "scopes": sorted(p.get("AllowedOAuthScopes", [])),
+                "callback_urls": p.get("CallbackURLs"),
+                "logout_urls": p.get("LogoutURLs"),
+                "identity_providers": sorted(p.get("SupportedIdentityProviders", [])),
+                "auth_flows": sorted(p.get("ExplicitAuthFlows", [])),
+                "prevent_user_existence_errors": p.get("PreventUserExistenceErrors"),
+                "token_revocation": p.get("EnableTokenRevocation"),
+                "validity_seconds": {token: int(p[f"{token}Validity"]) * _UNIT_SECONDS[units[token].lower()]
+                                     for token in _DEFAULT_UNITS if f"{token}Validity" in p},
+            }
+        elif kind == "AWS::Cognito::UserPoolDomain":
+            out["domains"][name] = {"pool": p["UserPoolId"], "domain": p["Domain"]}
+        elif kind == "AWS::Cognito::UserPoolResourceServer":
+            out["resource_servers"][name] = {"pool": p["UserPoolId"], "identifier": p["Identifier"],
+                                             "scopes": sorted(s["ScopeName"] for s in p.get("Scopes", []))}
+        elif kind == "AWS::Cognito::UserPoolGroup":
+            out["groups"][name] = {"pool": p["UserPoolId"], "name": p["GroupName"], "precedence": p.get("Precedence")}
+    return out
+
+
+def outputs(template, **overrides):
+    r = Resolver(template, **overrides)
+    return {name: r(output["Value"]) for name, output in template.get("Outputs", {}).items()}

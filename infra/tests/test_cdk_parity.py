@@ -1,5 +1,10 @@
 """The CDK app and template.yaml describe the same stack."""
-from model import allow_statements, cdk_functions, sam_functions, tables
+import subprocess
+
+import pytest
+
+from conftest import translate_sam
+from model import allow_statements, cdk_functions, http_api, identity, outputs, sam_functions, tables
 
 # X-Ray actions have no resource-level permissions; CDK grants them on "*" for active tracing
 # (SAM attaches the managed AWSXrayWriteOnlyAccess policy instead).
@@ -14,7 +19,7 @@ def test_same_functions_routes_schedules_environment_and_permissions(sam, cdk):
     s, c = sam_functions(sam), cdk_functions(cdk)
     assert set(c) == set(s)
     for binary in s:
-        for aspect in ("env", "routes", "schedules", "statements"):
+        for aspect in ("env", "routes", "schedules", "statements", "reserved"):
             assert c[binary][aspect] == s[binary][aspect], (binary, aspect)
 
 
@@ -31,7 +36,54 @@ def test_cdk_has_no_wildcard_action_or_resource(cdk):
 def test_same_resource_kinds(sam, cdk):
     kinds = lambda t: {r["Type"] for r in t["Resources"].values()}
     for kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::SQS::Queue", "AWS::SNS::Topic",
-                 "AWS::CloudWatch::Alarm", "AWS::Logs::LogGroup"):
+                 "AWS::CloudWatch::Alarm", "AWS::Logs::LogGroup", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient",
+                 "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolResourceServer", "AWS::Cognito::UserPoolGroup"):
         assert kind in kinds(sam) and kind in kinds(cdk), kind
     alarms = lambda t: sorted(k.rstrip("0123456789ABCDEF") for k, r in t["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm")
     assert alarms(cdk) == alarms(sam)
+
+
+# The SAM side resolved for the stage the CDK app is synthesized for.
+STAGING = {"Stage": "staging"}
+
+
+def test_same_http_api_authorizer_routes_cors_throttling_and_access_logs(sam_cfn, cdk):
+    assert http_api(cdk) == http_api(sam_cfn, **STAGING)
+
+
+def test_same_identity_resources(sam_cfn, cdk):
+    assert identity(cdk) == identity(sam_cfn, **STAGING)
+
+
+def test_same_outputs(sam_cfn, cdk):
+    s, c = outputs(sam_cfn, **STAGING), outputs(cdk)
+    assert set(c) == set(s)
+    for name in set(s) - {"ApiUrl"}:  # the API's URL is spelled differently (ApiEndpoint vs execute-api host)
+        assert c[name] == s[name], name
+
+
+def test_same_behaviour_for_other_parameter_values(sam, synth_cdk):
+    """Device clients, several origins, other URLs and domain prefix, no reserved concurrency:
+    template parameters and CDK context values of the same names give the same stack."""
+    params = {"DeviceClientIds": "device-client-a,device-client-b", "AllowedOrigins": "https://a.example,https://b.example",
+              "CallbackUrls": "https://a.example/signed-in", "LogoutUrls": "https://a.example/", "AuthDomainPrefix": "tracker-auth-test",
+              "ApiReservedConcurrency": "0"}
+    sam_cfn = translate_sam(sam, **params)
+    cdk = synth_cdk(**{name[0].lower() + name[1:]: value for name, value in params.items()})
+    api = http_api(sam_cfn, **STAGING, **params)
+    assert api["authorizers"]["CognitoJwt"]["audience"] == ["${WebClient}", "device-client-a", "device-client-b"]
+    assert api["cors"]["origins"] == ["https://a.example", "https://b.example"]
+    assert http_api(cdk) == api
+    found = identity(sam_cfn, **STAGING, **params)
+    assert found["domains"]["AuthDomain"]["domain"] == "tracker-auth-test"
+    assert found["clients"]["WebClient"]["callback_urls"] == ["https://a.example/signed-in"]
+    assert identity(cdk) == found
+    s, c = sam_functions(sam, **params), cdk_functions(cdk)
+    assert {name: fn["reserved"] for name, fn in c.items()} == {name: fn["reserved"] for name, fn in s.items()}
+    assert [name for name, fn in s.items() if fn["reserved"] is not None] == ["ingest"]
+
+
+def test_cdk_refuses_a_wildcard_origin(synth_cdk):
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        synth_cdk(allowedOrigins="*")
+    assert "allowedOrigins" in failure.value.stderr

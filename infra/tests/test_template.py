@@ -3,8 +3,11 @@ import json
 import shutil
 import subprocess
 
+import pytest
+
 from conftest import ROOT
-from model import allow_statements, sam_functions, tables
+from model import Resolver, allow_statements, http_api, sam_functions, tables
+from test_access import PUBLIC_ROUTES
 
 LOGICAL = {"news": "NewsTable", "users": "UsersTable", "metrics": "MetricsTable"}
 
@@ -77,3 +80,70 @@ def test_scheduled_functions_and_failure_handling(sam):
         config = sam["Resources"][name]["Properties"]["EventInvokeConfig"]
         assert config["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
         assert config["MaximumRetryAttempts"] >= 1
+
+
+def test_the_jwt_authorizer_is_the_http_apis_default(sam):
+    auth = sam["Resources"]["HttpApi"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "CognitoJwt"
+    assert set(auth["Authorizers"]) == {"CognitoJwt"}
+    jwt = auth["Authorizers"]["CognitoJwt"]
+    assert jwt["IdentitySource"] == "$request.header.Authorization"
+    assert Resolver(sam)(jwt["JwtConfiguration"]["issuer"]) == "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+
+
+def test_only_the_public_events_opt_out_of_the_authorizer_and_none_names_scopes(sam):
+    opted_out = set()
+    for res in sam["Resources"].values():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in res["Properties"].get("Events", {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            auth = event["Properties"].get("Auth", {})
+            assert "AuthorizationScopes" not in auth, event
+            if auth:
+                assert auth == {"Authorizer": "NONE"}, event
+                opted_out.add(f"{event['Properties']['Method']} {event['Properties']['Path']}")
+    assert opted_out == PUBLIC_ROUTES
+
+
+@pytest.mark.parametrize("device_client_ids, audience", [
+    ("", ["${WebClient}"]),
+    ("client-a", ["${WebClient}", "client-a"]),
+    ("client-a,client-b", ["${WebClient}", "client-a", "client-b"]),
+])
+def test_device_client_ids_join_the_audience_and_an_empty_list_adds_nothing(sam_cfn, device_client_ids, audience):
+    api = http_api(sam_cfn, DeviceClientIds=device_client_ids)
+    assert api["authorizers"]["CognitoJwt"]["audience"] == audience
+
+
+@pytest.mark.parametrize("origins, allowed", [
+    ("http://localhost:3000", True),
+    ("https://tracker.example.com,http://localhost:3000", True),
+    ("*", False),
+    ("https://tracker.example.com,*", False),
+])
+def test_a_rule_rejects_a_wildcard_origin(sam, origins, allowed):
+    resolver = Resolver(sam, AllowedOrigins=origins)
+    results = [resolver.truth(a["Assert"]) for rule in sam["Rules"].values() for a in rule["Assertions"]]
+    assert all(results) == allowed
+
+
+def test_reserved_concurrency_zero_reserves_nothing_and_the_parameter_explains_the_account_limit(sam):
+    reserved = {name: fn["reserved"] for name, fn in sam_functions(sam, ApiReservedConcurrency="0").items()}
+    assert reserved == {"ingest": 1, "maintenance": None, "news-api": None, "users-api": None, "metrics-api": None}
+    parameter = sam["Parameters"]["ApiReservedConcurrency"]
+    assert parameter["Default"] == 10 and parameter["MinValue"] == 0
+    assert "100 unreserved" in parameter["Description"]
+
+
+def test_openapi_declares_the_same_public_routes(sam, openapi):
+    """Where openapi.json declares security, the routes it leaves open (an empty security
+    requirement) are the template's public routes."""
+    if not openapi.get("components", {}).get("securitySchemes"):
+        pytest.skip("openapi.json declares no security schemes yet")
+    default = openapi.get("security", [])
+    public = {f"{method.upper()} {path}" for path, operations in openapi["paths"].items()
+              for method, operation in operations.items()
+              if not operation.get("security", default) or {} in operation.get("security", default)}
+    assert public == PUBLIC_ROUTES - {"GET /openapi.json"}
