@@ -1,12 +1,32 @@
 #!/usr/bin/env python3
 """Regenerates events/: a scheduled event per scheduled function and an API Gateway HTTP API
-(payload 2.0) request per route, plus bad-input requests. Usable with `sam local invoke -e`
+(payload 2.0) request per route, plus bad-input and access-control requests. Protected routes
+carry the claims API Gateway's JWT authorizer puts in requestContext.authorizer.jwt (every value
+a string, arrays as "[a b]"), as the deployed functions receive them. Usable with `sam local invoke -e`
 and `cargo lambda invoke --data-file`; tests push every file through the real handlers."""
 import hashlib, json, os
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "events")
 NEWS_ID = hashlib.sha256(b"news-1").hexdigest()  # first item of samples/feeds/espn-nba.xml
 USER_ID = "0195f0a2-7c5e-7d6b-8a1f-0123456789ab"
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
+
+def claims(sub, **extra):
+    return {"sub": sub, "iss": ISSUER, "token_use": "id", "exp": "1795352400", "iat": "1795348800", **extra}
+
+# Who calls: a user with a verified email (the profile's owner), another user, an admin, the
+# credential of device sensor-1 (client credentials: client_id = sub), another device's, and a
+# machine reader with metrics/read.
+OWNER = {"claims": claims(USER_ID, email="fan@example.com", email_verified="true")}
+OTHER = {"claims": claims("0195f0a2-7c5e-7d6b-8a1f-fedcba987654", email="rival@example.com", email_verified="true")}
+ADMIN = {"claims": claims("0195f0a2-7c5e-7d6b-8a1f-0000000000ad", email="ops@example.com", email_verified="true",
+                          **{"cognito:groups": "[admin]"})}
+def device(client_id, scopes):
+    return {"claims": {**claims(client_id, client_id=client_id, token_use="access"), "scope": " ".join(scopes)},
+            "scopes": scopes}
+SENSOR_1 = device("sensor-1", ["metrics/write"])
+SENSOR_2 = device("sensor-2", ["metrics/write"])
+READER = device("dashboard", ["metrics/read"])
 
 def schedule(rule):
     return {
@@ -15,8 +35,11 @@ def schedule(rule):
         "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"], "detail": {},
     }
 
-def http(method, path, route, query="", body=None, content_type="application/json", path_params=None):
+def http(method, path, route, query="", body=None, content_type="application/json", path_params=None, jwt=None,
+         authorization=None):
     headers = {"accept": "application/json", "host": "api.example.com", "user-agent": "curl/8.5.0"}
+    if authorization:
+        headers["authorization"] = authorization
     if body is not None and content_type:
         headers["content-type"] = content_type
     event = {
@@ -34,6 +57,8 @@ def http(method, path, route, query="", body=None, content_type="application/jso
         event["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
     if path_params:
         event["pathParameters"] = path_params
+    if jwt:
+        event["requestContext"]["authorizer"] = {"jwt": jwt}
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body)
     return event
@@ -47,32 +72,48 @@ EVENTS = {
     "news-list-filtered.json": http("GET", "/news", "/news", "category=Trade&source=ESPN&since=2026-11-01&until=2026-11-30&limit=10"),
     "news-get.json": http("GET", f"/news/{NEWS_ID}", "/news/{id}", path_params={"id": NEWS_ID}),
     "news-stats.json": http("GET", "/news/stats", "/news/stats", "since=2026-11-01T00:00:00Z"),
-    "users-create.json": http("POST", "/users", "/users", body={"username": "hoopsfan", "email": "fan@example.com"}),
-    "users-list.json": http("GET", "/users", "/users", "limit=10"),
-    "users-get.json": http("GET", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}),
-    "users-update.json": http("PATCH", f"/users/{USER_ID}", "/users/{id}", body={"version": 1, "username": "hoopsfan2"}, path_params={"id": USER_ID}),
-    "users-delete.json": http("DELETE", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}),
+    "users-create.json": http("POST", "/users", "/users", body={"username": "hoopsfan"}, jwt=OWNER),
+    "users-list.json": http("GET", "/users", "/users", "limit=10", jwt=ADMIN),
+    "users-me-get.json": http("GET", "/users/me", "/users/me", jwt=OWNER),
+    "users-me-update.json": http("PATCH", "/users/me", "/users/me", body={"version": 1, "username": "hoopsfan2"}, jwt=OWNER),
+    "users-me-delete.json": http("DELETE", "/users/me", "/users/me", jwt=OWNER),
+    "users-get.json": http("GET", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}, jwt=ADMIN),
+    "users-update.json": http("PATCH", f"/users/{USER_ID}", "/users/{id}", body={"version": 2, "username": "hoopsfan3"},
+                              path_params={"id": USER_ID}, jwt=ADMIN),
+    "users-delete.json": http("DELETE", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}, jwt=ADMIN),
     "metrics-put.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
                              body={"timestamp": 1795348800000, "temperature": 21.5, "humidity": 40, "status": "ok"},
-                             path_params={"device_id": "sensor-1"}),
+                             path_params={"device_id": "sensor-1"}, jwt=SENSOR_1),
     "metrics-put-batch.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
                                    body=[{"timestamp": 1795348800000 + i * 60000, "temperature": 20 + i, "humidity": 40 + i} for i in range(5)],
-                                   path_params={"device_id": "sensor-1"}),
+                                   path_params={"device_id": "sensor-1"}, jwt=SENSOR_1),
     "metrics-list.json": http("GET", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics", "from=1795348800000&to=1795352400000&limit=10",
-                              path_params={"device_id": "sensor-1"}),
+                              path_params={"device_id": "sensor-1"}, jwt=READER),
     "metrics-summary.json": http("GET", "/devices/sensor-1/metrics/summary", "/devices/{device_id}/metrics/summary",
-                                 "from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z", path_params={"device_id": "sensor-1"}),
+                                 "from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z", path_params={"device_id": "sensor-1"}, jwt=READER),
+    "denied-users-list-anonymous.json": http("GET", "/users", "/users", "limit=10"),
+    "denied-users-list-not-admin.json": http("GET", "/users", "/users", "limit=10", jwt=OTHER),
+    "denied-users-get-other.json": http("GET", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}, jwt=OTHER),
+    "denied-users-delete-other.json": http("DELETE", f"/users/{USER_ID}", "/users/{id}", path_params={"id": USER_ID}, jwt=OTHER),
+    "denied-users-me-forged-header.json": http("GET", "/users/me", "/users/me",
+                                               authorization="Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."),
+    "denied-metrics-put-other-device.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
+                                                 body={"timestamp": 1795348800000, "temperature": 99}, path_params={"device_id": "sensor-1"},
+                                                 jwt=SENSOR_2),
+    "denied-metrics-list-device.json": http("GET", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
+                                            path_params={"device_id": "sensor-1"}, jwt=SENSOR_1),
     "bad-news-limit.json": http("GET", "/news", "/news", "limit=500"),
     "bad-news-category.json": http("GET", "/news", "/news", "category=Draft"),
     "bad-news-cursor.json": http("GET", "/news", "/news", "cursor=not-a-cursor"),
     "bad-news-since.json": http("GET", "/news", "/news", "since=yesterday"),
-    "bad-users-json.json": http("POST", "/users", "/users", body='{"username": "x",'),
-    "bad-users-email.json": http("POST", "/users", "/users", body={"username": "hoopsfan", "email": "not-an-email"}),
-    "bad-users-content-type.json": http("POST", "/users", "/users", body="username=x", content_type="text/plain"),
+    "bad-users-json.json": http("POST", "/users", "/users", body='{"username": "x",', jwt=OTHER),
+    "bad-users-email.json": http("POST", "/users", "/users", body={"username": "hoopsfan", "email": "someone@example.com"}, jwt=OTHER),
+    "bad-users-content-type.json": http("POST", "/users", "/users", body="username=x", content_type="text/plain", jwt=OTHER),
     "bad-metrics-window.json": http("GET", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics", "from=1795352400000&to=1795348800000",
-                                    path_params={"device_id": "sensor-1"}),
+                                    path_params={"device_id": "sensor-1"}, jwt=READER),
     "bad-metrics-batch.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
-                                   body=[{"timestamp": 1795348800000 + i} for i in range(101)], path_params={"device_id": "sensor-1"}),
+                                   body=[{"timestamp": 1795348800000 + i} for i in range(101)], path_params={"device_id": "sensor-1"},
+                                   jwt=SENSOR_1),
     "bad-route.json": http("GET", "/nope", "$default"),
     "bad-method.json": http("PUT", "/news", "$default", body={}),
 }

@@ -28,6 +28,8 @@ enum Command {
     Ingest(commands::ingest::Args),
     /// Serve the API and the news page locally, ingesting at start and on an interval.
     Serve(commands::serve::Args),
+    /// Print a development bearer token that `tracker serve` on the same --data-dir accepts.
+    Token(commands::auth::TokenArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Schema => commands::print_json(&shared::store::schema::TABLES),
         Command::Ingest(args) => async_main(commands::ingest::run(args)),
         Command::Serve(args) => async_main(commands::serve::run(args)),
+        Command::Token(args) => commands::auth::token(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -86,17 +86,25 @@ fn a_path_id_that_is_not_utf8_is_a_json_400() {
     }
 }
 
-/// The request format reaches the handlers: a created user reads back.
+/// The request format reaches the handlers as the caller it names: a created user reads back.
 #[test]
 fn the_request_harness_reaches_the_handlers() {
     let api = fuzz::Api::new();
-    let created = "POST /users\nContent-Type: application/json\n\n{\"username\":\"kevin_d\",\"email\":\"kd@example.com\"}";
+    let created = "POST /users\nX-Fuzz-As: owner\nContent-Type: application/json\n\n{\"username\":\"kevin_d\"}";
     let (status, user) = api.request(created.as_bytes()).expect("a request");
     assert_eq!(status, 201, "{user}");
     let id = user["user_id"].as_str().expect("a user id");
     let (status, read) = api
-        .request(format!("GET /users/{id}\n").as_bytes())
+        .request(format!("GET /users/{id}\nX-Fuzz-As: admin\n").as_bytes())
         .expect("a request");
     assert_eq!((status, &read["email"]), (200, &user["email"]));
+    let (status, _) = api
+        .request(format!("GET /users/{id}\nX-Fuzz-As: other\n").as_bytes())
+        .expect("a request");
+    assert_eq!(status, 403);
+    let (status, _) = api
+        .request(format!("GET /users/{id}\n").as_bytes())
+        .expect("a request");
+    assert_eq!(status, 401);
     assert_eq!(api.request(b"not a request"), None);
 }

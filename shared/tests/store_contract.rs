@@ -289,6 +289,11 @@ async fn feed_state_round_trips(store: &dyn Store) {
     assert!(page.items.is_empty());
 }
 
+/// A user id as Cognito's `sub` would be; time-ordered, so listings come out in creation order.
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 fn new_user(name: &str, email: &str) -> NewUser {
     NewUser {
         username: Username::parse(name).expect("username"),
@@ -298,7 +303,7 @@ fn new_user(name: &str, email: &str) -> NewUser {
 
 async fn users_lifecycle_and_email_uniqueness(store: &dyn Store) {
     let luka = store
-        .create_user(new_user("luka", "Luka@Example.com"), t0())
+        .create_user(&new_id(), new_user("luka", "Luka@Example.com"), t0())
         .await
         .expect("create");
     assert_eq!(luka.version, 1);
@@ -308,14 +313,22 @@ async fn users_lifecycle_and_email_uniqueness(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .create_user(new_user("other", "luka@example.COM"), t0())
+            .create_user(&luka.user_id, new_user("luka2", "luka2@example.com"), t0())
+            .await
+            .err(),
+        Some(StoreError::Exists),
+        "one profile per user id"
+    );
+    assert_eq!(
+        store
+            .create_user(&new_id(), new_user("other", "luka@example.COM"), t0())
             .await
             .err(),
         Some(StoreError::DuplicateEmail),
         "emails are unique regardless of case"
     );
     let kyrie = store
-        .create_user(new_user("kyrie", "kyrie@example.com"), t0())
+        .create_user(&new_id(), new_user("kyrie", "kyrie@example.com"), t0())
         .await
         .expect("create");
 
@@ -362,7 +375,7 @@ async fn users_lifecycle_and_email_uniqueness(store: &dyn Store) {
         .await
         .expect("email change");
     store
-        .create_user(new_user("newluka", "luka@example.com"), t0())
+        .create_user(&new_id(), new_user("newluka", "luka@example.com"), t0())
         .await
         .expect("the old email is free again");
 
@@ -374,7 +387,7 @@ async fn users_lifecycle_and_email_uniqueness(store: &dyn Store) {
         Some(StoreError::NotFound)
     );
     store
-        .create_user(new_user("kyrie2", "kyrie@example.com"), t0())
+        .create_user(&new_id(), new_user("kyrie2", "kyrie@example.com"), t0())
         .await
         .expect("email free after delete");
 
@@ -400,6 +413,7 @@ async fn users_page_oldest_first(store: &dyn Store) {
         created.push(
             store
                 .create_user(
+                    &new_id(),
                     new_user(&format!("user{n}"), &format!("u{n}@example.com")),
                     t0(),
                 )

@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes `Args` and `run`.
 
+pub mod auth;
 pub mod classify;
 pub mod eval;
 pub mod ingest;

@@ -1,7 +1,9 @@
 //! `tracker serve`: the API and web page on one port, ingest at start and on an interval.
 
+use super::auth::AuthArgs;
 use super::runtime::{parse_interval, pipeline, progress_line, FeedArgs, StoreArgs};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Arguments of `tracker serve`.
@@ -17,6 +19,8 @@ pub struct Args {
     store: StoreArgs,
     #[command(flatten)]
     feeds: FeedArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
     /// Time between ingest runs: 300, 30s, 5m, 1h.
     #[arg(long, default_value = "5m", value_parser = parse_interval)]
     interval: std::time::Duration,
@@ -34,13 +38,22 @@ pub async fn run(args: Args) -> super::Result {
     };
     let (store, archive) = args.store.open().await?;
     let state = shared::config::api_state(store.clone()).map_err(|e| e.to_string())?;
-    let app = crate::web::router().merge(shared::api::router(state));
+    let (verifier, token_note) = args.auth.verifier(&args.store.data_dir).await?;
+    let api = shared::api::router(state).layer(axum::middleware::from_fn_with_state(
+        Arc::new(verifier),
+        shared::auth::jwt::authenticate,
+    ));
+    let mut app = crate::web::router().merge(api);
+    if let Some(cors) = args.auth.cors()? {
+        app = app.layer(cors);
+    }
     let addr = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
     eprintln!("tracker: serving http://{local}/ (API and news page; Ctrl-C stops)");
+    eprintln!("tracker: protected routes take bearer {token_note}");
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let ingest_task = if args.no_ingest {

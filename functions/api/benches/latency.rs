@@ -6,29 +6,31 @@ use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
 use shared::api::{router, AppState};
+use shared::auth::Caller;
+use shared::testing::access::{device_caller, user_caller};
 use shared::testing::{self, Harness};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 const REQUESTS: usize = 300;
 
-/// A route to time: label, method, the URI of request n, the body of request n.
+/// A route to time: label, method, the URI of request n, the body of request n, who calls.
 type Route = (
     &'static str,
     &'static str,
     Box<dyn Fn(usize) -> String>,
     Box<dyn Fn(usize) -> Option<String>>,
+    Box<dyn Fn(usize) -> Caller>,
 );
 
-async fn time_route(
-    app: &axum::Router,
-    method: &str,
-    uri: &dyn Fn(usize) -> String,
-    body: &dyn Fn(usize) -> Option<String>,
-) -> (Duration, Duration) {
+async fn time_route(app: &axum::Router, route: &Route) -> (Duration, Duration) {
+    let (_, method, uri, body, caller) = route;
     let mut samples = Vec::with_capacity(REQUESTS);
     for n in 0..REQUESTS {
-        let mut request = Request::builder().method(method).uri(uri(n));
+        let mut request = Request::builder()
+            .method(*method)
+            .uri(uri(n))
+            .extension(caller(n));
         let payload = body(n);
         if payload.is_some() {
             request = request.header("content-type", "application/json");
@@ -63,27 +65,33 @@ async fn bench(name: &str, harness: Harness) {
             "GET",
             Box::new(|_| "/news?limit=20".into()),
             Box::new(|_| None),
+            Box::new(|_| Caller::Anonymous),
         ),
         (
             "GET /news?category=Trade",
             "GET",
             Box::new(|_| "/news?category=Trade&limit=20".into()),
             Box::new(|_| None),
+            Box::new(|_| Caller::Anonymous),
         ),
         (
             "GET /news/stats",
             "GET",
             Box::new(|_| "/news/stats".into()),
             Box::new(|_| None),
+            Box::new(|_| Caller::Anonymous),
         ),
         (
             "POST /users",
             "POST",
             Box::new(|_| "/users".into()),
+            Box::new(|n| Some(format!("{{\"username\":\"bench{n}\"}}"))),
             Box::new(|n| {
-                Some(format!(
-                    "{{\"username\":\"bench{n}\",\"email\":\"b{n}@example.com\"}}"
-                ))
+                user_caller(
+                    &uuid::Uuid::now_v7().to_string(),
+                    &format!("b{n}@example.com"),
+                    false,
+                )
             }),
         ),
         (
@@ -91,6 +99,7 @@ async fn bench(name: &str, harness: Harness) {
             "GET",
             Box::new(|_| "/users?limit=20".into()),
             Box::new(|_| None),
+            Box::new(|_| user_caller(&uuid::Uuid::now_v7().to_string(), "ops@example.com", true)),
         ),
         (
             "POST /devices/d/metrics",
@@ -102,22 +111,26 @@ async fn bench(name: &str, harness: Harness) {
                     base + n as i64
                 ))
             }),
+            Box::new(|_| device_caller("d", &["metrics/write"])),
         ),
         (
             "GET /devices/d/metrics",
             "GET",
             Box::new(|_| "/devices/d/metrics?limit=20".into()),
             Box::new(|_| None),
+            Box::new(|_| user_caller(&uuid::Uuid::now_v7().to_string(), "ops@example.com", true)),
         ),
         (
             "GET /health",
             "GET",
             Box::new(|_| "/health".into()),
             Box::new(|_| None),
+            Box::new(|_| Caller::Anonymous),
         ),
     ];
-    for (label, method, uri, body) in &routes {
-        let (p50, p99) = time_route(&app, method, uri.as_ref(), body.as_ref()).await;
+    for route in &routes {
+        let label = route.0;
+        let (p50, p99) = time_route(&app, route).await;
         println!(
             "| {name} | {label} | {:.3} | {:.3} |",
             p50.as_secs_f64() * 1000.0,

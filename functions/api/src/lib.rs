@@ -1,12 +1,48 @@
 //! Start-up shared by the three API Lambdas: each serves the one router of
 //! `shared::api` through lambda_http (API Gateway HTTP API, payload 2.0).
+//!
+//! Identity comes only from the request context: API Gateway's JWT authorizer has verified the
+//! token and passes its claims there. The `Authorization` header itself is never read, so a
+//! token the gateway did not verify (a public route's, say) grants nothing.
 
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use shared::auth::{Caller, Identity};
 use std::sync::Arc;
+
+/// The caller API Gateway's JWT authorizer verified, or anonymous.
+pub fn gateway_caller(context: Option<&RequestContext>) -> Caller {
+    let Some(RequestContext::ApiGatewayV2(context)) = context else {
+        return Caller::Anonymous;
+    };
+    let Some(jwt) = context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()) else {
+        return Caller::Anonymous;
+    };
+    match Identity::from_claims(&jwt.claims, jwt.scopes.as_deref()) {
+        Ok(identity) => Caller::Signed(identity),
+        Err(err) => Caller::Invalid(err.to_string()),
+    }
+}
+
+/// Middleware: puts the gateway-verified [`Caller`] in the request's extensions.
+async fn authenticate(mut request: Request, next: Next) -> Response {
+    let caller = gateway_caller(request.request_context_ref());
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// The shared router, with identity read from API Gateway's authorizer context.
+pub fn app(state: shared::api::AppState) -> axum::Router {
+    shared::api::router(state).layer(axum::middleware::from_fn(authenticate))
+}
 
 /// Runs the API router on the Lambda runtime over the DynamoDB store named by the environment.
 pub async fn run() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let store = shared::config::aws_store().await;
     let state = shared::config::api_state(Arc::new(store))?;
-    lambda_http::run(shared::api::router(state)).await
+    lambda_http::run(app(state)).await
 }

@@ -6,12 +6,25 @@ use axum::http::Request;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use shared::api::{router, AppState};
+use shared::auth::Caller;
+use shared::testing::access::{device_caller, user_caller};
 use shared::testing::{self, Harness};
 use std::collections::HashSet;
 use tower::ServiceExt;
 
-async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = Request::builder().method(method).uri(uri);
+/// An admin (lists users, patches any, reads readings).
+fn admin() -> Caller {
+    user_caller(&uuid::Uuid::now_v7().to_string(), "ops@example.com", true)
+}
+
+async fn call(
+    app: &axum::Router,
+    caller: Caller,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = Request::builder().method(method).uri(uri).extension(caller);
     if body.is_some() {
         request = request.header("content-type", "application/json");
     }
@@ -45,7 +58,7 @@ async fn read_all(app: &axum::Router, path: &str) -> Vec<Value> {
             Some(c) => format!("{path}{sep}limit=100&cursor={c}"),
             None => format!("{path}{sep}limit=100"),
         };
-        let (status, body) = call(app, "GET", &uri, None).await;
+        let (status, body) = call(app, admin(), "GET", &uri, None).await;
         assert_eq!(status, 200, "{body}");
         items.extend(body["items"].as_array().expect("items").iter().cloned());
         match body["next_cursor"].as_str() {
@@ -61,16 +74,22 @@ async fn concurrent_writes(harness: Harness) {
         metrics_retention: None,
     });
 
-    // 64 distinct users and 8 contested emails, 4 attempts each, all at once.
+    // 64 distinct users, and 32 more whose verified emails are 8 contested ones, all at once.
     let mut tasks = Vec::new();
     for n in 0..64 {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
+            let me = user_caller(
+                &uuid::Uuid::now_v7().to_string(),
+                &format!("u{n}@example.com"),
+                false,
+            );
             call(
                 &app,
+                me,
                 "POST",
                 "/users",
-                Some(json!({"username": format!("user{n}"), "email": format!("u{n}@example.com")})),
+                Some(json!({"username": format!("user{n}")})),
             )
             .await
             .0
@@ -80,7 +99,20 @@ async fn concurrent_writes(harness: Harness) {
         let app = app.clone();
         let contested = n % 8;
         tasks.push(tokio::spawn(async move {
-            call(&app, "POST", "/users", Some(json!({"username": format!("dup{n}"), "email": format!("CONTESTED{contested}@example.com")}))).await.0
+            let me = user_caller(
+                &uuid::Uuid::now_v7().to_string(),
+                &format!("CONTESTED{contested}@example.com"),
+                false,
+            );
+            call(
+                &app,
+                me,
+                "POST",
+                "/users",
+                Some(json!({"username": format!("dup{n}")})),
+            )
+            .await
+            .0
         }));
     }
     let mut statuses = Vec::new();
@@ -118,6 +150,7 @@ async fn concurrent_writes(harness: Harness) {
         racers.push(tokio::spawn(async move {
             call(
                 &app,
+                admin(),
                 "PATCH",
                 &format!("/users/{target}"),
                 Some(json!({"version": 1, "username": format!("winner{n}")})),
@@ -140,7 +173,7 @@ async fn concurrent_writes(harness: Harness) {
         7,
         "{outcomes:?}"
     );
-    let (_, stored) = call(&app, "GET", &format!("/users/{target}"), None).await;
+    let (_, stored) = call(&app, admin(), "GET", &format!("/users/{target}"), None).await;
     assert_eq!(stored["version"], 2);
 
     // 20 batches of 50 readings with disjoint timestamps, all at once.
@@ -154,6 +187,7 @@ async fn concurrent_writes(harness: Harness) {
                 .collect();
             call(
                 &app,
+                device_caller("load-1", &["metrics/write"]),
                 "POST",
                 "/devices/load-1/metrics",
                 Some(Value::Array(readings)),

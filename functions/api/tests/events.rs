@@ -1,9 +1,12 @@
-//! Every API request in `events/` pushed through the real router in-process, as lambda_http
-//! delivers it, on the embedded store and on DynamoDB Local.
+//! Every API request in `events/` pushed through the Lambdas' app in-process, as lambda_http
+//! delivers it (authorizer claims in the request context), on the embedded store and on
+//! DynamoDB Local.
 
+use api_functions::app;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use shared::api::{router, AppState};
+use shared::api::AppState;
+use shared::testing::access::{run_matrix, Principal};
 use shared::testing::{self, Harness};
 use tower::ServiceExt;
 
@@ -49,7 +52,7 @@ async fn every_event(harness: Harness) {
         .run(&testing::sample_feeds(), chrono::Utc::now())
         .await;
     assert_eq!(summary.feeds_failed, 0, "{summary:?}");
-    let app = router(AppState {
+    let app = app(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
     });
@@ -90,22 +93,70 @@ async fn every_event(harness: Harness) {
     let (status, body) = invoke(&app, "users-create.json").await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(
-        (body["username"].as_str(), body["version"].as_u64()),
-        (Some("hoopsfan"), Some(1))
+        (
+            body["user_id"].as_str(),
+            body["email"].as_str(),
+            body["version"].as_u64()
+        ),
+        (
+            Some("0195f0a2-7c5e-7d6b-8a1f-0123456789ab"),
+            Some("fan@example.com"),
+            Some(1)
+        ),
+        "the id and email come from the verified claims"
     );
     let (status, body) = invoke(&app, "users-create.json").await;
-    assert_eq!((status, error_code(&body)), (409, "duplicate_email"));
+    assert_eq!((status, error_code(&body)), (409, "profile_exists"));
     let (status, body) = invoke(&app, "users-list.json").await;
     assert_eq!(
         (status, body["items"].as_array().map(Vec::len)),
         (200, Some(1))
     );
-    for file in ["users-get.json", "users-update.json"] {
+    let (status, body) = invoke(&app, "users-me-get.json").await;
+    assert_eq!((status, body["username"].as_str()), (200, Some("hoopsfan")));
+    let (status, body) = invoke(&app, "users-me-update.json").await;
+    assert_eq!(
+        (status, body["username"].as_str(), body["version"].as_u64()),
+        (200, Some("hoopsfan2"), Some(2)),
+        "{body}"
+    );
+    let (status, body) = invoke(&app, "users-get.json").await;
+    assert_eq!((status, body["version"].as_u64()), (200, Some(2)));
+    let (status, body) = invoke(&app, "users-update.json").await;
+    assert_eq!(
+        (status, body["username"].as_str()),
+        (200, Some("hoopsfan3"))
+    );
+    for (file, want_status, want_code) in [
+        ("denied-users-list-anonymous.json", 401, "unauthorized"),
+        ("denied-users-me-forged-header.json", 401, "unauthorized"),
+        ("denied-users-list-not-admin.json", 403, "forbidden"),
+        ("denied-users-get-other.json", 403, "forbidden"),
+        ("denied-users-delete-other.json", 403, "forbidden"),
+        ("denied-metrics-put-other-device.json", 403, "forbidden"),
+        ("denied-metrics-list-device.json", 403, "forbidden"),
+    ] {
+        let (status, body) = invoke(&app, file).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (want_status, want_code),
+            "{file}: {body}"
+        );
+    }
+    let (status, _) = invoke(&app, "users-delete.json").await;
+    assert_eq!(status, 204);
+    for file in [
+        "users-get.json",
+        "users-me-get.json",
+        "users-me-delete.json",
+    ] {
         let (status, body) = invoke(&app, file).await;
         assert_eq!((status, error_code(&body)), (404, "not_found"), "{file}");
     }
-    let (status, _) = invoke(&app, "users-delete.json").await;
-    assert_eq!(status, 404);
+    let (status, _) = invoke(&app, "users-create.json").await;
+    assert_eq!(status, 201, "the email was freed with the profile");
+    let (status, _) = invoke(&app, "users-me-delete.json").await;
+    assert_eq!(status, 204);
 
     let (status, body) = invoke(&app, "metrics-put.json").await;
     assert_eq!((status, body["count"].as_u64()), (201, Some(1)), "{body}");
@@ -182,4 +233,56 @@ fn every_event_file_is_covered() {
             "{name} is not tested"
         );
     }
+}
+
+/// One request of the access matrix as API Gateway delivers it: the principal's claims in the
+/// authorizer context, or none (an expired token never passes the gateway; its header alone
+/// must grant nothing).
+fn gateway_event(method: &str, path: &str, body: Option<&Value>, principal: Principal) -> String {
+    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut headers = serde_json::json!({"host": "api.example.com"});
+    if body.is_some() {
+        headers["content-type"] = "application/json".into();
+    }
+    if principal == Principal::Expired {
+        headers["authorization"] = "Bearer eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln".into();
+    }
+    let mut context = serde_json::json!({
+        "accountId": "123456789012", "apiId": "abc123", "domainName": "api.example.com",
+        "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
+        "requestId": "matrix", "routeKey": "$default", "stage": "$default",
+        "time": "22/Nov/2026:12:00:00 +0000", "timeEpoch": 1_795_348_800_000_i64,
+    });
+    if let Some(claims) = principal.gateway_claims() {
+        context["authorizer"] = serde_json::json!({"jwt": {"claims": claims}});
+    }
+    serde_json::json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": query,
+        "headers": headers, "requestContext": context, "isBase64Encoded": false,
+        "body": body.map(Value::to_string),
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_matrix_holds_on_the_lambda_path() {
+    let harness = testing::sqlite().await;
+    let app = app(AppState {
+        store: harness.store.clone(),
+        metrics_retention: None,
+    });
+    run_matrix(|method, path, body, principal| {
+        let app = app.clone();
+        async move {
+            let event = gateway_event(method, &path, body.as_ref(), principal);
+            let request = lambda_http::request::from_str(&event).expect("an API Gateway event");
+            let request = request.map(|body| axum::body::Body::from(body.to_vec()));
+            app.oneshot(request)
+                .await
+                .expect("the router answers")
+                .status()
+                .as_u16()
+        }
+    })
+    .await;
 }

@@ -4,7 +4,7 @@
 use crate::model::ValidationError;
 use crate::store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -79,15 +79,31 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// The `WWW-Authenticate` challenge of a 401 (RFC 6750).
+fn challenge(code: &str) -> HeaderValue {
+    HeaderValue::from_static(if code == "invalid_token" {
+        r#"Bearer realm="nba-trade-tracker", error="invalid_token""#
+    } else {
+        r#"Bearer realm="nba-trade-tracker""#
+    })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let unauthorized = (self.status == StatusCode::UNAUTHORIZED).then(|| challenge(self.code));
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(value) = unauthorized {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
     }
 }
 
@@ -106,6 +122,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::not_found("resource"),
             StoreError::DuplicateEmail => {
                 Self::new(StatusCode::CONFLICT, "duplicate_email", err.to_string())
+            }
+            StoreError::Exists => {
+                Self::new(StatusCode::CONFLICT, "profile_exists", err.to_string())
             }
             StoreError::VersionConflict { .. } => {
                 Self::new(StatusCode::CONFLICT, "version_conflict", err.to_string())

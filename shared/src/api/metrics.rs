@@ -3,6 +3,7 @@
 use super::error::{parse_body, ApiError, ErrorBody};
 use super::params::{ordered, Params, PathParam};
 use super::AppState;
+use crate::auth::Caller;
 use crate::model::metrics::TIMESTAMP_RANGE;
 use crate::model::{DeviceId, Page, Reading, ReadingSummary, MAX_READINGS_PER_BATCH};
 use crate::store::ReadingQuery;
@@ -26,20 +27,25 @@ pub struct Stored {
 
 /// `POST /devices/{device_id}/metrics`: one reading object, or an array of up to 100.
 #[utoipa::path(post, path = "/devices/{device_id}/metrics", operation_id = "putReadings", tag = "metrics",
+    security(("bearer" = [])),
     params(("device_id" = String, Path, description = "The device id")),
     request_body(content = Vec<Reading>, description = "One reading object, or an array of 1 to 100"),
     responses(
         (status = 201, description = "Stored", body = Stored),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "Neither this device's credential with metrics/write nor an admin", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid reading or batch size", body = ErrorBody),
     ))]
 pub async fn put(
     State(state): State<AppState>,
+    caller: Caller,
     PathParam(device): PathParam,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Stored>), ApiError> {
+    caller.device_writer(&device)?;
     let device = DeviceId::parse(&device)?;
     let Json(value) = body?;
     let readings: Vec<Reading> = match value {
@@ -92,6 +98,7 @@ fn window(params: &Params) -> Result<(i64, i64), ApiError> {
 
 /// `GET /devices/{device_id}/metrics?from=&to=&limit=&cursor=`, oldest first.
 #[utoipa::path(get, path = "/devices/{device_id}/metrics", operation_id = "listReadings", tag = "metrics",
+    security(("bearer" = [])),
     params(
         ("device_id" = String, Path, description = "The device id"),
         ("from" = Option<String>, Query, description = "Epoch ms or RFC 3339, inclusive"),
@@ -102,13 +109,17 @@ fn window(params: &Params) -> Result<(i64, i64), ApiError> {
     responses(
         (status = 200, description = "A page of readings, oldest first", body = Page<Reading>),
         (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "Needs metrics/read or the admin group", body = ErrorBody),
         (status = 422, description = "Invalid value", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     PathParam(device): PathParam,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<Reading>>, ApiError> {
+    caller.metrics_reader()?;
     let device = DeviceId::parse(&device)?;
     let params = Params::parse(query.as_deref(), &["from", "to", "limit", "cursor"])?;
     let (from, to) = window(&params)?;
@@ -124,6 +135,7 @@ pub async fn list(
 
 /// `GET /devices/{device_id}/metrics/summary?from=&to=`: count, min, max, mean per field.
 #[utoipa::path(get, path = "/devices/{device_id}/metrics/summary", operation_id = "summarizeReadings", tag = "metrics",
+    security(("bearer" = [])),
     params(
         ("device_id" = String, Path, description = "The device id"),
         ("from" = Option<String>, Query, description = "Epoch ms or RFC 3339, inclusive"),
@@ -132,13 +144,17 @@ pub async fn list(
     responses(
         (status = 200, description = "Summary statistics", body = ReadingSummary),
         (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "Needs metrics/read or the admin group", body = ErrorBody),
         (status = 422, description = "Invalid value", body = ErrorBody),
     ))]
 pub async fn summary(
     State(state): State<AppState>,
+    caller: Caller,
     PathParam(device): PathParam,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ReadingSummary>, ApiError> {
+    caller.metrics_reader()?;
     let device = DeviceId::parse(&device)?;
     let params = Params::parse(query.as_deref(), &["from", "to"])?;
     let (from, to) = window(&params)?;

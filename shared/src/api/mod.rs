@@ -1,5 +1,7 @@
 //! The HTTP API: one axum [`Router`] served by the API Lambdas (through lambda_http) and by
-//! `tracker serve` locally.
+//! `tracker serve` locally. Each entry point authenticates requests and hands the handlers a
+//! [`Caller`](crate::auth::Caller); the handlers apply the rules of [`crate::auth`]. CORS is the
+//! entry point's too: API Gateway's configuration on AWS, `--cors-origin` locally.
 
 pub mod error;
 pub mod metrics;
@@ -10,12 +12,11 @@ pub mod users;
 
 use crate::store::Store;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use error::ApiError;
 use std::sync::Arc;
-use tower_http::cors::{Any, CorsLayer};
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -29,18 +30,8 @@ pub struct AppState {
     pub metrics_retention: Option<chrono::Duration>,
 }
 
-/// The API router: every route, JSON errors for 404/405/413/415, CORS for browsers.
+/// The API router: every route, and JSON errors for 404/405/413/415.
 pub fn router(state: AppState) -> Router {
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers([header::CONTENT_TYPE, header::IF_MATCH]);
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -48,6 +39,12 @@ pub fn router(state: AppState) -> Router {
         .route("/news/stats", get(news::stats))
         .route("/news/{id}", get(news::get))
         .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/me",
+            get(users::get_me)
+                .patch(users::update_me)
+                .delete(users::delete_me),
+        )
         .route(
             "/users/{id}",
             get(users::get).patch(users::update).delete(users::delete),
@@ -63,7 +60,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cors)
         .with_state(state)
 }
 
@@ -77,7 +73,7 @@ pub struct Health {
 }
 
 /// `GET /health`.
-#[utoipa::path(get, path = "/health", operation_id = "health", tag = "health", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(get, path = "/health", operation_id = "health", tag = "health", security(()), responses((status = 200, description = "Alive", body = Health)))]
 pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",

@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::Json;
 
 /// `GET /news?category=&source=&since=&until=&limit=&cursor=`, newest first.
-#[utoipa::path(get, path = "/news", operation_id = "listNews", tag = "news",
+#[utoipa::path(get, path = "/news", operation_id = "listNews", tag = "news", security(()),
     params(
         ("category" = Option<String>, Query, description = "Trade, Signing or Other (any case)"),
         ("source" = Option<String>, Query, description = "Only items from this source"),
@@ -50,7 +50,7 @@ pub async fn list(
 }
 
 /// `GET /news/{id}`.
-#[utoipa::path(get, path = "/news/{id}", operation_id = "getNews", tag = "news",
+#[utoipa::path(get, path = "/news/{id}", operation_id = "getNews", tag = "news", security(()),
     params(("id" = String, Path, description = "The item id (64 hex digits)")),
     responses(
         (status = 200, description = "The item", body = NewsItem),
@@ -82,7 +82,7 @@ pub struct NewsStats {
 }
 
 /// `GET /news/stats?since=&until=`: counts per category.
-#[utoipa::path(get, path = "/news/stats", operation_id = "newsStats", tag = "news",
+#[utoipa::path(get, path = "/news/stats", operation_id = "newsStats", tag = "news", security(()),
     params(
         ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
         ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of day), inclusive"),

@@ -6,7 +6,8 @@ use super::error::{ErrorBody, ErrorDetail};
 use super::{metrics, news, users, Health};
 use crate::classify::{Category, Evidence, Place};
 use crate::model::{
-    FieldSummary, NewUser, NewsItem, Page, Reading, ReadingSummary, User, UserUpdate,
+    FieldSummary, NewProfile, NewsItem, Page, ProfileUpdate, Reading, ReadingSummary, User,
+    UserUpdate,
 };
 use std::sync::OnceLock;
 use utoipa::OpenApi;
@@ -18,21 +19,45 @@ use utoipa::OpenApi;
     paths(
         super::health,
         news::list, news::get, news::stats,
-        users::create, users::list, users::get, users::update, users::delete,
+        users::create, users::list, users::get_me, users::update_me, users::delete_me,
+        users::get, users::update, users::delete,
         metrics::put, metrics::list, metrics::summary,
     ),
     components(schemas(
         Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, news::NewsStats, Page<NewsItem>,
-        User, NewUser, UserUpdate, Page<User>, Reading, Page<Reading>, ReadingSummary, FieldSummary, metrics::Stored,
+        User, NewProfile, ProfileUpdate, UserUpdate, Page<User>, Reading, Page<Reading>, ReadingSummary, FieldSummary, metrics::Stored,
     )),
+    modifiers(&BearerScheme),
     tags(
         (name = "news", description = "Classified news items"),
-        (name = "users", description = "Users with unique emails and optimistic versions"),
+        (name = "users", description = "Profiles: each signed-in user owns theirs; the admin group manages all"),
         (name = "metrics", description = "IoT device readings"),
         (name = "health", description = "Liveness"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares `bearer`: a JWT from the Cognito user pool (on AWS) or `tracker token` (locally).
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "A Cognito access or ID token (AWS), or a `tracker token` (local). Users own \
+                 their profile; the admin group manages all; device credentials need \
+                 metrics/write for their own device; reading readings needs metrics/read.",
+            ))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The document as pretty JSON, built once.
 pub fn document() -> &'static str {
@@ -73,6 +98,7 @@ mod tests {
             "/news/stats",
             "/users",
             "/users/{id}",
+            "/users/me",
             "/devices/{device_id}/metrics",
             "/devices/{device_id}/metrics/summary",
         ] {

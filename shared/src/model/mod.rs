@@ -9,7 +9,7 @@ mod user;
 pub use metrics::{DeviceId, FieldSummary, Reading, ReadingSummary, MAX_READINGS_PER_BATCH};
 pub use news::{FeedState, NewsItem};
 pub use time::{format_timestamp, parse_timestamp, Timestamp};
-pub use user::{Email, NewUser, User, UserPatch, UserUpdate, Username};
+pub use user::{Email, NewProfile, NewUser, ProfileUpdate, User, UserPatch, UserUpdate, Username};
 
 /// Why an input value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

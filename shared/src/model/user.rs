@@ -157,6 +157,29 @@ pub struct NewUser {
     pub email: Email,
 }
 
+/// The body of `POST /users`: the caller's profile. The id and the email come from the
+/// caller's verified token, never from the body.
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProfile {
+    /// The username.
+    #[schema(value_type = String, min_length = 3, max_length = 32)]
+    pub username: Username,
+}
+
+/// The body of a change to one's own profile: the version last read and a new username. The
+/// email follows the verified token's.
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    /// The version the change applies to; a stale one is a 409.
+    pub version: u64,
+    /// A new username.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 32)]
+    pub username: Option<Username>,
+}
+
 /// The fields of a user to change; absent fields stay as they are.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,7 +192,7 @@ pub struct UserPatch {
     pub email: Option<Email>,
 }
 
-/// The body of an update: the version the caller last read, and the fields to change.
+/// The body of an admin's update of any user: the version last read, and the fields to change.
 #[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
@@ -199,10 +222,10 @@ impl UserUpdate {
 }
 
 impl User {
-    /// A new user with a fresh UUIDv7 id, version 1.
-    pub fn new(new: NewUser, now: Timestamp) -> Self {
+    /// A new user `user_id` (the identity's subject), version 1.
+    pub fn new(user_id: &str, new: NewUser, now: Timestamp) -> Self {
         Self {
-            user_id: uuid::Uuid::now_v7().to_string(),
+            user_id: user_id.to_owned(),
             username: new.username,
             email: new.email,
             created_at: now,

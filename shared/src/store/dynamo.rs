@@ -629,14 +629,25 @@ impl Store for DynamoStore {
         Ok(())
     }
 
-    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError> {
-        let user = User::new(new, now);
+    async fn create_user(
+        &self,
+        user_id: &str,
+        new: NewUser,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        if !is_user_id(user_id) {
+            return Err(StoreError::Backend(format!(
+                "CreateUser: {user_id:?} is not a user id"
+            )));
+        }
+        let user = User::new(user_id, new, now);
         let items = vec![
             self.user_put(&user, "attribute_not_exists(user_id)", None)?,
             self.claim_put(&user)?,
         ];
         match self.transact(items).await {
             Ok(()) => Ok(user),
+            Err(err) if condition_failed_at(&err, 0) => Err(StoreError::Exists),
             Err(err) if condition_failed_at(&err, 1) => Err(StoreError::DuplicateEmail),
             Err(err) => Err(backend("TransactWriteItems", err)),
         }

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// The item does not exist.
     #[error("not found")]
     NotFound,
+    /// An item with this key exists already (a user's profile).
+    #[error("it exists already")]
+    Exists,
     /// Another user already has this email.
     #[error("the email is already in use")]
     DuplicateEmail,
@@ -124,8 +127,14 @@ pub trait Store: Send + Sync {
     /// Replaces a feed's fetch state.
     async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError>;
 
-    /// Creates a user; [`StoreError::DuplicateEmail`] if the email is taken.
-    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError>;
+    /// Creates the user `user_id`; [`StoreError::Exists`] if that user exists,
+    /// [`StoreError::DuplicateEmail`] if the email is taken.
+    async fn create_user(
+        &self,
+        user_id: &str,
+        new: NewUser,
+        now: Timestamp,
+    ) -> Result<User, StoreError>;
     /// One user by id.
     async fn get_user(&self, user_id: &str) -> Result<Option<User>, StoreError>;
     /// A page of users, oldest first.

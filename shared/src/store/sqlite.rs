@@ -244,10 +244,23 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError> {
-        let user = User::new(new, now);
+    async fn create_user(
+        &self,
+        user_id: &str,
+        new: NewUser,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        if !is_user_id(user_id) {
+            return Err(StoreError::Backend(format!(
+                "CreateUser: {user_id:?} is not a user id"
+            )));
+        }
+        let user = User::new(user_id, new, now);
         let (id, key, doc) = (user.user_id.clone(), user.email.key(), to_json(&user)?);
         self.run(move |conn| {
+            if read_user(conn, &id)?.is_some() {
+                return Err(StoreError::Exists);
+            }
             match conn.execute(
                 "INSERT INTO users (user_id, email_key, doc) VALUES (?1, ?2, ?3)",
                 params![id, key, doc],

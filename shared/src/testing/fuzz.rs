@@ -3,6 +3,7 @@
 //!
 //! Each harness panics when an invariant breaks; any other outcome, errors included, is a pass.
 
+use super::access::{Principal, PRINCIPALS};
 use crate::api::{router, AppState};
 use crate::classify::{classify, Category};
 use crate::feed::{parse_feed, ParseOptions};
@@ -216,6 +217,26 @@ impl Default for Api {
     }
 }
 
+/// The pseudo-header naming who sends a request: `X-Fuzz-As: owner` (any [`Principal`] name in
+/// kebab case); the harness hands that caller to the router as an entry point would.
+pub const AS_HEADER: &str = "x-fuzz-as";
+
+fn principal(name: &str) -> Principal {
+    PRINCIPALS
+        .into_iter()
+        .find(|p| {
+            let kebab = format!("{p:?}")
+                .chars()
+                .flat_map(|c| {
+                    let lower = c.to_ascii_lowercase();
+                    (c.is_ascii_uppercase().then_some('-').into_iter()).chain([lower])
+                })
+                .collect::<String>();
+            kebab.trim_start_matches('-') == name.trim().to_ascii_lowercase()
+        })
+        .unwrap_or(Principal::Anonymous)
+}
+
 /// Reads the harness's request format; `None` when the bytes do not make an HTTP request.
 fn http_request(data: &[u8]) -> Option<Request<Body>> {
     let split = memchr::memmem::find(data, b"\n\n");
@@ -227,9 +248,17 @@ fn http_request(data: &[u8]) -> Option<Request<Body>> {
     let mut lines = head.lines();
     let (method, target) = lines.next()?.split_once(' ')?;
     let mut builder = Request::builder().method(method).uri(target);
+    let mut caller = Principal::Anonymous;
     for line in lines {
         let (name, value) = line.split_once(':')?;
-        builder = builder.header(name.trim(), value.trim());
+        if name.trim().eq_ignore_ascii_case(AS_HEADER) {
+            caller = principal(value);
+        } else {
+            builder = builder.header(name.trim(), value.trim());
+        }
     }
-    builder.body(Body::from(body)).ok()
+    builder
+        .extension(caller.caller())
+        .body(Body::from(body))
+        .ok()
 }

@@ -2,6 +2,7 @@
 //! Local and S3 servers that `scripts/test.sh` starts. A missing server fails the test with
 //! a message; nothing is skipped.
 
+pub mod access;
 pub mod fuzz;
 
 use crate::archive::{LocalArchive, S3Archive};
