@@ -95,7 +95,7 @@ export class TrackerStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     };
     const news = new dynamodb.Table(this, "NewsTable", { ...tableDefaults, partitionKey: { name: "id", type: S }, timeToLiveAttribute: "expires_at" });
-    for (const [indexName, key] of [["by_time", "kind"], ["by_category", "category"], ["by_source", "source"]]) {
+    for (const [indexName, key] of [["by_time", "kind"], ["by_category", "category"], ["by_source", "source"], ["by_category_source", "category_source"]]) {
       news.addGlobalSecondaryIndex({ indexName, partitionKey: { name: key, type: S }, sortKey: { name: "sort_key", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     }
     const users = new dynamodb.Table(this, "UsersTable", { ...tableDefaults, partitionKey: { name: "user_id", type: S } });
@@ -162,7 +162,9 @@ export class TrackerStack extends Stack {
       onFailure: new SqsDestination(failed),
       env: { FEEDS_JSON: props.feedsJson ?? "", NEWS_RETENTION_DAYS: String(props.retentionDays) },
     });
-    allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"], [news.tableArn]);
+    // New items (Put) and the stats counters (Update) go in TransactWriteItems, which IAM authorizes as
+    // PutItem and UpdateItem; feed state is GetItem / PutItem.
+    allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [news.tableArn]);
     allow(ingest, "RawArchiveWrite", ["s3:GetObject", "s3:PutObject"], [archive.arnForObjects("raw/*")]);
     allow(ingest, "ArchiveList", ["s3:ListBucket"], [archive.bucketArn]);
 
@@ -178,7 +180,9 @@ export class TrackerStack extends Stack {
 
     const reservedConcurrentExecutions = props.apiReservedConcurrency > 0 ? props.apiReservedConcurrency : undefined;
     const newsApi = rust("NewsApiFunction", "news-api", { reservedConcurrentExecutions });
-    allow(newsApi, "NewsTableRead", ["dynamodb:GetItem", "dynamodb:Query"], [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`]);
+    // Listings Query the indexes; /news/stats reads the stats counters with BatchGetItem.
+    allow(newsApi, "NewsTableRead", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
+      [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`]);
     const usersApi = rust("UsersApiFunction", "users-api", { reservedConcurrentExecutions });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
     const metricsApi = rust("MetricsApiFunction", "metrics-api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
