@@ -106,6 +106,7 @@ EVENTS = {
     "bad-news-category.json": http("GET", "/news", "/news", "category=Draft"),
     "bad-news-cursor.json": http("GET", "/news", "/news", "cursor=not-a-cursor"),
     "bad-news-since.json": http("GET", "/news", "/news", "since=yesterday"),
+    "bad-news-stats-window.json": http("GET", "/news/stats", "/news/stats", "since=2025-01-01&until=2026-11-30"),
     "bad-users-json.json": http("POST", "/users", "/users", body='{"username": "x",', jwt=OTHER),
     "bad-users-email.json": http("POST", "/users", "/users", body={"username": "hoopsfan", "email": "someone@example.com"}, jwt=OTHER),
     "bad-users-content-type.json": http("POST", "/users", "/users", body="username=x", content_type="text/plain", jwt=OTHER),

@@ -175,21 +175,75 @@ async fn news_filters_and_windows(store: &dyn Store) {
     assert!(all.iter().all(|i| i
         .published_at
         .is_some_and(|p| p >= t0() + Duration::minutes(10) && p <= t0() + Duration::minutes(19))));
+}
 
-    let stats = store
-        .news_stats(
-            Some(t0() + Duration::minutes(10)),
-            Some(t0() + Duration::minutes(19)),
-        )
+/// Four ingests storing the same items at once: each item is stored and counted once.
+async fn racing_inserts_count_each_item_once(store: &dyn Store) {
+    let items = corpus();
+    let outcomes = futures::future::join_all((0..4).map(|_| store.insert_news(&items))).await;
+    let inserted: usize = outcomes
+        .into_iter()
+        .map(|o| o.expect("insert").inserted.len())
+        .sum();
+    assert_eq!(inserted, 30);
+    let all = store.news_stats(None).await.expect("stats");
+    assert_eq!(all.values().sum::<u64>(), 30, "{all:?}");
+}
+
+/// Stats come from counters kept at insert: per UTC day and all time, each item once however
+/// often it is inserted, every category present.
+async fn stats_count_each_item_once_per_day(store: &dyn Store) {
+    let day = |n: i64| (t0() + Duration::days(n)).date_naive();
+    // 60 items over three days (two transactions' worth on DynamoDB), 20 a day, categories in turn.
+    let items: Vec<NewsItem> = (0..60u32)
+        .map(|n| {
+            let published =
+                t0() + Duration::days(i64::from(n / 20)) + Duration::minutes(i64::from(n));
+            item(
+                100 + n,
+                Category::ALL[n as usize % 3],
+                "espn",
+                Some(published),
+            )
+        })
+        .collect();
+    store.insert_news(&items).await.expect("insert");
+    store
+        .insert_news(&items[10..50])
+        .await
+        .expect("insert again");
+    let all = store.news_stats(None).await.expect("stats");
+    assert_eq!(all.values().sum::<u64>(), 60, "{all:?}");
+    assert_eq!(all[&Category::Trade], 20);
+    let first = store
+        .news_stats(Some((day(0), day(0))))
         .await
         .expect("stats");
-    assert_eq!(stats.values().sum::<u64>(), 10);
-    assert_eq!(stats.len(), 3);
+    assert_eq!(first.values().sum::<u64>(), 20, "{first:?}");
+    let later = store
+        .news_stats(Some((day(1), day(30))))
+        .await
+        .expect("stats");
+    assert_eq!(later.values().sum::<u64>(), 40, "{later:?}");
+    let month_start = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+    let month_end = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let month = store
+        .news_stats(Some((month_start, month_end)))
+        .await
+        .expect("stats");
+    assert_eq!(
+        month.values().sum::<u64>(),
+        60,
+        "a whole month and a day: {month:?}"
+    );
     let empty = store
-        .news_stats(Some(t0() + Duration::days(30)), None)
+        .news_stats(Some((day(40), day(41))))
         .await
         .expect("stats");
-    assert!(empty.values().all(|c| *c == 0) && empty.len() == 3);
+    assert!(
+        empty.values().all(|c| *c == 0) && empty.len() == 3,
+        "{empty:?}"
+    );
 }
 
 async fn undated_items_sort_by_fetch_time(store: &dyn Store) {
@@ -533,6 +587,8 @@ macro_rules! contract_suite {
             case!(news_insert_is_idempotent);
             case!(news_pages_newest_first_across_boundaries);
             case!(news_filters_and_windows);
+            case!(stats_count_each_item_once_per_day);
+            case!(racing_inserts_count_each_item_once);
             case!(undated_items_sort_by_fetch_time);
             case!(bad_cursors_are_typed_errors);
             case!(feed_state_round_trips);

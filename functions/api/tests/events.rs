@@ -177,6 +177,7 @@ async fn every_event(harness: Harness) {
         ("bad-news-category.json", 422, "validation_failed"),
         ("bad-news-cursor.json", 400, "invalid_cursor"),
         ("bad-news-since.json", 400, "bad_request"),
+        ("bad-news-stats-window.json", 422, "validation_failed"),
         ("bad-users-json.json", 400, "bad_request"),
         ("bad-users-email.json", 422, "validation_failed"),
         ("bad-users-content-type.json", 415, "unsupported_media_type"),

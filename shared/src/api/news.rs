@@ -4,8 +4,8 @@ use super::error::{ApiError, ErrorBody};
 use super::params::{ordered, Params, PathParam};
 use super::AppState;
 use crate::classify::Category;
-use crate::model::{format_timestamp, NewsItem, Page};
-use crate::store::NewsQuery;
+use crate::model::{format_timestamp, NewsItem, Page, Timestamp};
+use crate::store::{NewsQuery, StatsDays, MAX_STATS_DAYS};
 use axum::extract::{RawQuery, State};
 use axum::Json;
 
@@ -68,12 +68,12 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("news item"))
 }
 
-/// Counts per category within a window.
+/// Counts per category within a window of whole UTC days.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct NewsStats {
-    /// Start of the window, if any.
+    /// Start of the first day counted, if any.
     pub since: Option<String>,
-    /// End of the window, if any.
+    /// End of the last day counted, if any.
     pub until: Option<String>,
     /// Items per category; every category is present.
     pub counts: std::collections::BTreeMap<Category, u64>,
@@ -81,16 +81,34 @@ pub struct NewsStats {
     pub total: u64,
 }
 
-/// `GET /news/stats?since=&until=`: counts per category.
+/// The whole UTC days `since`..`until` cover. One side alone spans [`MAX_STATS_DAYS`] from it;
+/// neither is all time.
+fn stats_days(since: Option<Timestamp>, until: Option<Timestamp>) -> Result<StatsDays, ApiError> {
+    let span = chrono::Duration::days(MAX_STATS_DAYS - 1);
+    let (first, last) = match (since, until) {
+        (None, None) => return Ok(None),
+        (Some(a), Some(b)) => (a.date_naive(), b.date_naive()),
+        (Some(a), None) => (a.date_naive(), a.date_naive() + span),
+        (None, Some(b)) => (b.date_naive() - span, b.date_naive()),
+    };
+    if (last - first).num_days() >= MAX_STATS_DAYS {
+        return Err(ApiError::validation(format!(
+            "a stats window spans at most {MAX_STATS_DAYS} days; omit since and until for all time"
+        )));
+    }
+    Ok(Some((first, last)))
+}
+
+/// `GET /news/stats?since=&until=`: counts per category, over whole UTC days.
 #[utoipa::path(get, path = "/news/stats", operation_id = "newsStats", tag = "news", security(()),
     params(
-        ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
-        ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of day), inclusive"),
+        ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD: counting starts at the start of its UTC day"),
+        ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD: counting ends at the end of its UTC day. At most 366 days after since; one side alone spans 366 days; neither counts all time"),
     ),
     responses(
         (status = 200, description = "Counts per category", body = NewsStats),
         (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
-        (status = 422, description = "Invalid value", body = ErrorBody),
+        (status = 422, description = "Invalid value or a window over 366 days", body = ErrorBody),
     ))]
 pub async fn stats(
     State(state): State<AppState>,
@@ -99,12 +117,22 @@ pub async fn stats(
     let params = Params::parse(query.as_deref(), &["since", "until"])?;
     let (since, until) = (params.time("since", false)?, params.time("until", true)?);
     ordered(since, until, ("since", "until"))?;
-    let counts = state.store.news_stats(since, until).await?;
+    let days = stats_days(since, until)?;
+    let counts = state.store.news_stats(days).await?;
     let total: u64 = counts.values().sum();
+    let bound = |day: chrono::NaiveDate, time: chrono::NaiveTime| {
+        format_timestamp(&day.and_time(time).and_utc())
+    };
     Ok(Json(NewsStats {
-        since: since.as_ref().map(format_timestamp),
-        until: until.as_ref().map(format_timestamp),
+        since: days.map(|(first, _)| bound(first, chrono::NaiveTime::MIN)),
+        until: days.map(|(_, last)| bound(last, END_OF_DAY)),
         counts,
         total,
     }))
 }
+
+/// The last second of a day.
+const END_OF_DAY: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(23, 59, 59) {
+    Some(t) => t,
+    None => chrono::NaiveTime::MIN,
+};

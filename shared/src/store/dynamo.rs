@@ -3,8 +3,8 @@
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::schema::{IndexDef, TableDef, TableNames, TABLES};
 use super::{
-    into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery, ReadingQuery, Store,
-    StoreError, USERS_SCOPE,
+    daily_counts, into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery,
+    ReadingQuery, StatsDays, Store, StoreError, MAX_STATS_DAYS, USERS_SCOPE,
 };
 use crate::classify::Category;
 use crate::model::{
@@ -15,12 +15,14 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, Delete,
     GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType,
-    Put, PutRequest, ReturnConsumedCapacity, ScalarAttributeType, Select, TimeToLiveSpecification,
-    TransactWriteItem, WriteRequest,
+    Put, PutRequest, ReturnConsumedCapacity, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 type Item = HashMap<String, AttributeValue>;
@@ -29,6 +31,9 @@ type Item = HashMap<String, AttributeValue>;
 const WRITE_BATCH: usize = 25;
 /// Largest batch of a BatchGetItem request.
 const GET_BATCH: usize = 100;
+/// New news items per transaction: with at most one day and one month counter per item and
+/// the all-time counter, a transaction stays within DynamoDB's 100 actions.
+const NEWS_PER_TRANSACTION: usize = 32;
 /// Retries of unprocessed batch items before giving up.
 const MAX_RETRIES: u32 = 8;
 
@@ -37,6 +42,8 @@ const MAX_RETRIES: u32 = 8;
 pub struct DynamoStore {
     client: Client,
     tables: TableNames,
+    /// Capacity units consumed by this store's calls, in thousandths.
+    consumed_milli_units: Arc<AtomicU64>,
 }
 
 /// The email uniqueness item: `user_id` is `email#<lowercased email>`.
@@ -103,18 +110,86 @@ fn claim_id(email_key: &str) -> String {
     format!("email#{email_key}")
 }
 
-fn feed_state_id(feed: &str) -> String {
-    format!("feed#{feed}")
+/// A stats counter item: items per category first stored for a UTC day, a month, or all time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Counter {
+    Day(chrono::NaiveDate),
+    Month(i32, u32),
+    All,
 }
 
-fn log_capacity(op: &str, capacity: Option<&[ConsumedCapacity]>) {
-    if let Some(capacity) = capacity {
-        let units: f64 = capacity
-            .iter()
-            .filter_map(ConsumedCapacity::capacity_units)
-            .sum();
-        tracing::debug!(op, capacity_units = units, "DynamoDB consumed capacity");
+impl Counter {
+    fn id(self) -> String {
+        match self {
+            Counter::Day(day) => format!("stats#{day}"),
+            Counter::Month(year, month) => format!("stats#{year:04}-{month:02}"),
+            Counter::All => "stats#all".to_owned(),
+        }
     }
+
+    fn month_of(day: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        Counter::Month(day.year(), day.month())
+    }
+
+    /// The fewest counters that cover `first..=last`: whole months inside it, days at its edges.
+    fn cover(first: chrono::NaiveDate, last: chrono::NaiveDate) -> Vec<Self> {
+        use chrono::Datelike;
+        let mut counters = Vec::new();
+        let mut day = first;
+        while day <= last {
+            let next_month = day
+                .with_day(1)
+                .and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+            match next_month {
+                Some(next) if day.day() == 1 && next.pred_opt().is_some_and(|end| end <= last) => {
+                    counters.push(Counter::month_of(day));
+                    day = next;
+                }
+                _ => {
+                    counters.push(Counter::Day(day));
+                    match day.succ_opt() {
+                        Some(next) => day = next,
+                        None => break,
+                    }
+                }
+            }
+        }
+        counters
+    }
+}
+
+/// The `by_category_source` partition of an item.
+fn category_source(category: Category, source: &str) -> String {
+    format!("{}#{source}", category.as_str())
+}
+
+/// Whether a cancelled transaction may succeed if sent again (a conflict with another
+/// transaction on a counter, or throttling).
+fn is_retryable_transaction<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            e.cancellation_reasons().iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some(
+                        "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
+                    )
+                )
+            })
+        }
+        _ => false,
+    }
+}
+
+fn feed_state_id(feed: &str) -> String {
+    format!("feed#{feed}")
 }
 
 /// Backoff before retry `attempt` (1-based): 50 ms doubling, capped at 2 s, with jitter.
@@ -150,7 +225,30 @@ fn condition_failed_at<R>(
 impl DynamoStore {
     /// A store over `client` with the given table names.
     pub fn new(client: Client, tables: TableNames) -> Self {
-        Self { client, tables }
+        Self {
+            client,
+            tables,
+            consumed_milli_units: Arc::default(),
+        }
+    }
+
+    /// Capacity units (reads and writes) this store's calls have consumed so far, as DynamoDB
+    /// reported them: what `scripts/bench.sh` divides by requests for the cost of a route.
+    pub fn consumed_capacity_units(&self) -> f64 {
+        self.consumed_milli_units.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    /// Logs and adds up the capacity a call consumed.
+    fn record_capacity(&self, op: &str, capacity: Option<&[ConsumedCapacity]>) {
+        if let Some(capacity) = capacity {
+            let units: f64 = capacity
+                .iter()
+                .filter_map(ConsumedCapacity::capacity_units)
+                .sum();
+            tracing::debug!(op, capacity_units = units, "DynamoDB consumed capacity");
+            self.consumed_milli_units
+                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+        }
     }
 
     /// The table names in use.
@@ -295,7 +393,7 @@ impl DynamoStore {
                     .send()
                     .await
                     .map_err(|e| backend("BatchWriteItem", e))?;
-                log_capacity("BatchWriteItem", out.consumed_capacity.as_deref());
+                self.record_capacity("BatchWriteItem", out.consumed_capacity.as_deref());
                 pending = out
                     .unprocessed_items
                     .and_then(|mut u| u.remove(table))
@@ -315,19 +413,30 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Which of `ids` exist in the news table (BatchGetItem, retrying unprocessed keys).
-    async fn existing_ids(&self, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+    /// The news-table items of `ids` that exist, with only the attributes `attrs` (BatchGetItem
+    /// in chunks of 100, retrying unprocessed keys with backoff).
+    async fn batch_get(&self, ids: &[String], attrs: &[&str]) -> Result<Vec<Item>, StoreError> {
+        let names: HashMap<String, String> = attrs
+            .iter()
+            .enumerate()
+            .map(|(n, attr)| (format!("#a{n}"), (*attr).to_owned()))
+            .collect();
+        let projection = (0..attrs.len())
+            .map(|n| format!("#a{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let table = &self.tables.news;
-        let mut found = HashSet::new();
+        let mut found = Vec::new();
         for chunk in ids.chunks(GET_BATCH) {
             let keys: Vec<Item> = chunk
                 .iter()
-                .map(|id| HashMap::from([("id".to_owned(), s(*id))]))
+                .map(|id| HashMap::from([("id".to_owned(), s(id))]))
                 .collect();
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))
-                    .projection_expression("id")
+                    .projection_expression(&projection)
+                    .set_expression_attribute_names(Some(names.clone()))
                     .build()
                     .map_err(|e| backend("KeysAndAttributes", e))?,
             );
@@ -341,16 +450,12 @@ impl DynamoStore {
                     .send()
                     .await
                     .map_err(|e| backend("BatchGetItem", e))?;
-                log_capacity("BatchGetItem", out.consumed_capacity.as_deref());
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(table))
-                    .unwrap_or_default()
-                {
-                    if let Some(AttributeValue::S(id)) = item.get("id") {
-                        found.insert(id.clone());
-                    }
-                }
+                self.record_capacity("BatchGetItem", out.consumed_capacity.as_deref());
+                found.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(table))
+                        .unwrap_or_default(),
+                );
                 pending = out
                     .unprocessed_keys
                     .and_then(|mut u| u.remove(table))
@@ -369,6 +474,112 @@ impl DynamoStore {
         Ok(found)
     }
 
+    /// Which of `ids` exist in the news table.
+    async fn existing_ids(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        Ok(self
+            .batch_get(ids, &["id"])
+            .await?
+            .into_iter()
+            .filter_map(|item| match item.get("id") {
+                Some(AttributeValue::S(id)) => Some(id.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Stores `items` (none stored yet) and adds them to the stats counters in one
+    /// transaction; items that turn out to exist (a concurrent run) are left out and counted.
+    async fn insert_chunk(
+        &self,
+        items: &[&NewsItem],
+        outcome: &mut InsertOutcome,
+    ) -> Result<(), StoreError> {
+        let mut pending: Vec<&NewsItem> = items.to_vec();
+        for attempt in 1..=MAX_RETRIES {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let mut actions = Vec::with_capacity(pending.len() + 2);
+            for item in &pending {
+                let mut record = to_item(item)?;
+                record.insert("kind".into(), s(NEWS_KIND));
+                record.insert("sort_key".into(), s(item.sort_key()));
+                record.insert(
+                    "category_source".into(),
+                    s(category_source(item.category, &item.source)),
+                );
+                let put = Put::builder()
+                    .table_name(&self.tables.news)
+                    .set_item(Some(record))
+                    .condition_expression("attribute_not_exists(id)")
+                    .build()
+                    .map_err(|e| backend("Put", e))?;
+                actions.push(TransactWriteItem::builder().put(put).build());
+            }
+            let mut counters: BTreeMap<Counter, BTreeMap<Category, u64>> = BTreeMap::new();
+            for (day, counts) in daily_counts(pending.iter().copied()) {
+                for counter in [Counter::Day(day), Counter::month_of(day), Counter::All] {
+                    let entry = counters.entry(counter).or_default();
+                    for (category, n) in &counts {
+                        *entry.entry(*category).or_default() += n;
+                    }
+                }
+            }
+            for (counter, counts) in &counters {
+                actions.push(self.counter_add(&counter.id(), counts)?);
+            }
+            let err = match self.transact(actions).await {
+                Ok(()) => {
+                    outcome
+                        .inserted
+                        .extend(pending.iter().map(|i| i.id.clone()));
+                    return Ok(());
+                }
+                Err(err) => err,
+            };
+            let before = pending.len();
+            let mut index = 0;
+            pending.retain(|_| {
+                index += 1;
+                !condition_failed_at(&err, index - 1)
+            });
+            outcome.existing += before - pending.len();
+            if before == pending.len() && !is_retryable_transaction(&err) {
+                return Err(backend("TransactWriteItems", err));
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+        Err(StoreError::Backend(
+            "TransactWriteItems: news items still conflicting".into(),
+        ))
+    }
+
+    /// An update adding `counts` to the counter item `id`.
+    fn counter_add(
+        &self,
+        id: &str,
+        counts: &BTreeMap<Category, u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.tables.news)
+            .key("id", s(id));
+        let mut adds = Vec::new();
+        for (n, (category, count)) in counts.iter().enumerate() {
+            adds.push(format!("#c{n} :n{n}"));
+            update = update
+                .expression_attribute_names(format!("#c{n}"), category.as_str())
+                .expression_attribute_values(
+                    format!(":n{n}"),
+                    AttributeValue::N(count.to_string()),
+                );
+        }
+        let update = update
+            .update_expression(format!("ADD {}", adds.join(", ")))
+            .build()
+            .map_err(|e| backend("Update", e))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     async fn get_item(
         &self,
         table: &str,
@@ -385,7 +596,7 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| backend("GetItem", e))?;
-        log_capacity("GetItem", out.consumed_capacity().map(std::slice::from_ref));
+        self.record_capacity("GetItem", out.consumed_capacity().map(std::slice::from_ref));
         Ok(out.item)
     }
 
@@ -452,7 +663,7 @@ impl DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await?;
-        log_capacity("TransactWriteItems", out.consumed_capacity.as_deref());
+        self.record_capacity("TransactWriteItems", out.consumed_capacity.as_deref());
         Ok(())
     }
 
@@ -470,7 +681,7 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|e| backend("Query", e))?;
-            log_capacity("Query", out.consumed_capacity().map(std::slice::from_ref));
+            self.record_capacity("Query", out.consumed_capacity().map(std::slice::from_ref));
             rows.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(key) if rows.len() < want => {
@@ -490,25 +701,23 @@ impl Store for DynamoStore {
             .iter()
             .filter(|i| seen.insert(i.id.as_str()))
             .collect();
-        let ids: Vec<&str> = unique.iter().map(|i| i.id.as_str()).collect();
+        let ids: Vec<String> = unique.iter().map(|i| i.id.clone()).collect();
         let existing = self.existing_ids(&ids).await?;
         let mut outcome = InsertOutcome {
             existing: items.len() - unique.len(),
             ..InsertOutcome::default()
         };
-        let mut records = Vec::new();
-        for item in unique {
-            if existing.contains(&item.id) {
-                outcome.existing += 1;
-                continue;
-            }
-            let mut record = to_item(item)?;
-            record.insert("kind".into(), s(NEWS_KIND));
-            record.insert("sort_key".into(), s(item.sort_key()));
-            records.push(record);
-            outcome.inserted.push(item.id.clone());
+        let fresh: Vec<&NewsItem> = unique
+            .into_iter()
+            .filter(|item| {
+                let stored = existing.contains(&item.id);
+                outcome.existing += usize::from(stored);
+                !stored
+            })
+            .collect();
+        for chunk in fresh.chunks(NEWS_PER_TRANSACTION) {
+            self.insert_chunk(chunk, &mut outcome).await?;
         }
-        self.batch_put(&self.tables.news, records).await?;
         Ok(outcome)
     }
 
@@ -530,7 +739,12 @@ impl Store for DynamoStore {
             .map(|c| cursor::decode(c, &scope, is_news_sort_key))
             .transpose()?;
         let (index, partition_attr, partition) = match (&query.category, &query.source) {
-            (Some(category), _) => ("by_category", "category", category.as_str().to_owned()),
+            (Some(category), Some(source)) => (
+                "by_category_source",
+                "category_source",
+                category_source(*category, source),
+            ),
+            (Some(category), None) => ("by_category", "category", category.as_str().to_owned()),
             (None, Some(source)) => ("by_source", "source", source.clone()),
             (None, None) => ("by_time", "kind", NEWS_KIND.to_owned()),
         };
@@ -546,12 +760,6 @@ impl Store for DynamoStore {
             .expression_attribute_values(":hi", s(sort_key_upper(query.until.as_ref())))
             .scan_index_forward(false)
             .limit(i32::try_from(query.limit + 1).unwrap_or(i32::MAX));
-        if let (Some(_), Some(source)) = (&query.category, &query.source) {
-            request = request
-                .filter_expression("#source = :source")
-                .expression_attribute_names("#source", "source")
-                .expression_attribute_values(":source", s(source));
-        }
         if let Some(after) = after {
             let id = after.rsplit('#').next().unwrap_or_default().to_owned();
             let start = HashMap::from([
@@ -571,37 +779,23 @@ impl Store for DynamoStore {
         }))
     }
 
-    async fn news_stats(
-        &self,
-        since: Option<Timestamp>,
-        until: Option<Timestamp>,
-    ) -> Result<BTreeMap<Category, u64>, StoreError> {
-        let mut counts = BTreeMap::new();
-        for category in Category::ALL {
-            let mut request = self
-                .client
-                .query()
-                .table_name(&self.tables.news)
-                .index_name("by_category")
-                .key_condition_expression("category = :c AND sort_key BETWEEN :lo AND :hi")
-                .expression_attribute_values(":c", s(category.as_str()))
-                .expression_attribute_values(":lo", s(sort_key_lower(since.as_ref())))
-                .expression_attribute_values(":hi", s(sort_key_upper(until.as_ref())))
-                .select(Select::Count);
-            let mut total = 0u64;
-            loop {
-                let out = request
-                    .clone()
-                    .send()
-                    .await
-                    .map_err(|e| backend("Query", e))?;
-                total += u64::try_from(out.count).unwrap_or(0);
-                match out.last_evaluated_key {
-                    Some(key) => request = request.set_exclusive_start_key(Some(key)),
-                    None => break,
+    async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError> {
+        let counters = match days {
+            None => vec![Counter::All],
+            Some((first, last)) => {
+                let last = last.min(first + chrono::Duration::days(MAX_STATS_DAYS - 1));
+                Counter::cover(first, last)
+            }
+        };
+        let ids: Vec<String> = counters.into_iter().map(Counter::id).collect();
+        let mut counts: BTreeMap<Category, u64> = Category::ALL.iter().map(|c| (*c, 0)).collect();
+        let attrs: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        for item in self.batch_get(&ids, &attrs).await? {
+            for category in Category::ALL {
+                if let Some(AttributeValue::N(n)) = item.get(category.as_str()) {
+                    *counts.entry(category).or_default() += n.parse::<u64>().unwrap_or(0);
                 }
             }
-            counts.insert(category, total);
         }
         Ok(counts)
     }
@@ -625,7 +819,7 @@ impl Store for DynamoStore {
             .send()
             .await
             .map_err(|e| backend("PutItem", e))?;
-        log_capacity("PutItem", out.consumed_capacity().map(std::slice::from_ref));
+        self.record_capacity("PutItem", out.consumed_capacity().map(std::slice::from_ref));
         Ok(())
     }
 
@@ -815,3 +1009,41 @@ impl Store for DynamoStore {
 
 /// The `kind` of news items in the `by_time` index.
 const NEWS_KIND: &str = "news";
+
+#[cfg(test)]
+mod tests {
+    use super::Counter;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn a_window_is_covered_by_whole_months_and_edge_days() {
+        let cover = Counter::cover(day(2026, 1, 30), day(2026, 4, 2));
+        assert_eq!(
+            cover,
+            vec![
+                Counter::Day(day(2026, 1, 30)),
+                Counter::Day(day(2026, 1, 31)),
+                Counter::Month(2026, 2),
+                Counter::Month(2026, 3),
+                Counter::Day(day(2026, 4, 1)),
+                Counter::Day(day(2026, 4, 2)),
+            ]
+        );
+        assert_eq!(
+            Counter::cover(day(2026, 2, 1), day(2026, 2, 28)),
+            vec![Counter::Month(2026, 2)]
+        );
+        assert_eq!(
+            Counter::cover(day(2026, 3, 5), day(2026, 3, 5)),
+            vec![Counter::Day(day(2026, 3, 5))]
+        );
+        let year = Counter::cover(day(2025, 11, 24), day(2026, 11, 24));
+        assert!(year.len() <= 11 + 31 + 24, "{}", year.len());
+        assert_eq!(Counter::Month(2026, 2).id(), "stats#2026-02");
+        assert_eq!(Counter::Day(day(2026, 2, 3)).id(), "stats#2026-02-03");
+    }
+}

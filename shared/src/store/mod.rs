@@ -15,6 +15,32 @@ use crate::model::{
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 
+/// Longest window `GET /news/stats` counts, in days.
+pub const MAX_STATS_DAYS: i64 = 366;
+
+/// The UTC days a stats request counts, first and last inclusive; `None` counts all time.
+pub type StatsDays = Option<(chrono::NaiveDate, chrono::NaiveDate)>;
+
+/// The UTC day an item is counted on: the day of its sort time.
+pub(crate) fn stats_day(item: &NewsItem) -> chrono::NaiveDate {
+    item.sort_time().date_naive()
+}
+
+/// New items per UTC day and category, the increments of the stats counters.
+pub(crate) fn daily_counts<'a>(
+    items: impl IntoIterator<Item = &'a NewsItem>,
+) -> BTreeMap<chrono::NaiveDate, BTreeMap<Category, u64>> {
+    let mut days: BTreeMap<_, BTreeMap<Category, u64>> = BTreeMap::new();
+    for item in items {
+        *days
+            .entry(stats_day(item))
+            .or_default()
+            .entry(item.category)
+            .or_default() += 1;
+    }
+    days
+}
+
 /// Smallest and largest page size.
 pub const PAGE_LIMITS: std::ops::RangeInclusive<usize> = 1..=100;
 
@@ -115,12 +141,10 @@ pub trait Store: Send + Sync {
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
     /// A page of items, newest first.
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError>;
-    /// Item counts per category within the window (every category present, zero or not).
-    async fn news_stats(
-        &self,
-        since: Option<Timestamp>,
-        until: Option<Timestamp>,
-    ) -> Result<BTreeMap<Category, u64>, StoreError>;
+    /// Items stored per category on the UTC days `days` (every category present, zero or not),
+    /// or all time. Read from counters kept as items are inserted, so the cost grows with the
+    /// window (at most [`MAX_STATS_DAYS`]), never with the table; TTL expiry does not lower them.
+    async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError>;
 
     /// A feed's fetch state.
     async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError>;

@@ -6,14 +6,18 @@
 //!   first across all categories, and time windows via `BETWEEN` on the sort key.
 //! - `by_category`: partition `category`, sort `sort_key`: newest first within a category.
 //! - `by_source`: partition `source`, sort `sort_key`: newest first within a source.
+//! - `by_category_source`: partition `category_source` (`<category>#<source>`), sort
+//!   `sort_key`: both filters as a key, so a page costs its own items, never a filter walk.
 //!
 //! Hot partitions: `by_time` puts every item in one partition and `by_category` in three.
 //! A GSI partition takes about 1,000 writes per second; ingest writes at most a few hundred
 //! new items per five-minute run, so the simplicity wins by orders of magnitude. Past that
 //! scale, `kind` would become a date-sharded key (`news#2026-11`) queried shard by shard.
 //!
-//! Feed state lives in the news table under ids `feed#<name>`. Those items carry none of
-//! `kind`, `category` or `source`, so the sparse indexes never see them.
+//! Feed state lives in the news table under ids `feed#<name>`, and the stats counters under
+//! `stats#<YYYY-MM-DD>` (items per category first seen on that UTC day) and `stats#all`, added
+//! to in the same transaction that stores the items. Those items carry none of the index
+//! keys, so the sparse indexes never see them.
 //!
 //! Users: `user_id` partition; email uniqueness items (`email#<lowercased>`) live in the same
 //! table and are written in the same transaction as the user. `by_kind` (partition `kind`,
@@ -111,6 +115,11 @@ pub const NEWS: TableDef = TableDef {
         IndexDef {
             name: "by_source",
             partition: s("source"),
+            sort: Some(s("sort_key")),
+        },
+        IndexDef {
+            name: "by_category_source",
+            partition: s("category_source"),
             sort: Some(s("sort_key")),
         },
     ],

@@ -4,8 +4,8 @@
 
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::{
-    into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery, ReadingQuery, Store,
-    StoreError, USERS_SCOPE,
+    into_page, sort_key_lower, sort_key_upper, stats_day, InsertOutcome, NewsQuery, ReadingQuery,
+    StatsDays, Store, StoreError, USERS_SCOPE,
 };
 use crate::classify::Category;
 use crate::model::{
@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS news (
 CREATE INDEX IF NOT EXISTS news_by_time ON news(sort_key);
 CREATE INDEX IF NOT EXISTS news_by_category ON news(category, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_source ON news(source, sort_key);
+CREATE INDEX IF NOT EXISTS news_by_category_source ON news(category, source, sort_key);
+CREATE TABLE IF NOT EXISTS news_counts (
+    day TEXT NOT NULL,
+    category TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (day, category)
+);
 CREATE TABLE IF NOT EXISTS feed_state (feed TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     user_id TEXT PRIMARY KEY,
@@ -81,6 +88,14 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        // Databases from before the counters: count what they hold, once.
+        conn.execute_batch(
+            "INSERT INTO news_counts (day, category, n)
+             SELECT substr(sort_key, 1, 10), category, COUNT(*) FROM news
+             WHERE NOT EXISTS (SELECT 1 FROM news_counts)
+             GROUP BY 1, 2",
+        )
+        .map_err(backend)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -122,7 +137,7 @@ fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreErro
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError> {
-        let rows: Vec<(String, String, &'static str, String, String)> = items
+        let rows: Vec<(String, String, &'static str, String, String, String)> = items
             .iter()
             .map(|i| {
                 Ok((
@@ -131,6 +146,7 @@ impl Store for SqliteStore {
                     i.category.as_str(),
                     i.source.clone(),
                     to_json(i)?,
+                    stats_day(i).to_string(),
                 ))
             })
             .collect::<Result<_, StoreError>>()?;
@@ -141,8 +157,13 @@ impl Store for SqliteStore {
                 let mut insert = tx
                     .prepare("INSERT OR IGNORE INTO news (id, sort_key, category, source, doc) VALUES (?1, ?2, ?3, ?4, ?5)")
                     .map_err(backend)?;
-                for (id, sort_key, category, source, doc) in rows {
+                let mut count = tx
+                    .prepare("INSERT INTO news_counts (day, category, n) VALUES (?1, ?2, 1)
+                              ON CONFLICT (day, category) DO UPDATE SET n = n + 1")
+                    .map_err(backend)?;
+                for (id, sort_key, category, source, doc, day) in rows {
                     if insert.execute(params![id, sort_key, category, source, doc]).map_err(backend)? == 1 {
+                        count.execute(params![day, category]).map_err(backend)?;
                         outcome.inserted.push(id);
                     } else {
                         outcome.existing += 1;
@@ -200,20 +221,18 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn news_stats(
-        &self,
-        since: Option<Timestamp>,
-        until: Option<Timestamp>,
-    ) -> Result<BTreeMap<Category, u64>, StoreError> {
-        let lower = sort_key_lower(since.as_ref());
-        let upper = sort_key_upper(until.as_ref());
+    async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError> {
+        let (first, last) = days.map_or_else(
+            || (String::new(), "~".to_owned()),
+            |(a, b)| (a.to_string(), b.to_string()),
+        );
         self.run(move |conn| {
             let mut counts: BTreeMap<Category, u64> = Category::ALL.iter().map(|c| (*c, 0)).collect();
             let mut stmt = conn
-                .prepare("SELECT category, COUNT(*) FROM news WHERE sort_key >= ?1 AND sort_key < ?2 GROUP BY category")
+                .prepare("SELECT category, SUM(n) FROM news_counts WHERE day BETWEEN ?1 AND ?2 GROUP BY category")
                 .map_err(backend)?;
             let rows = stmt
-                .query_map(params![lower, upper], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+                .query_map(params![first, last], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
                 .map_err(backend)?;
             for row in rows {
                 let (name, count) = row.map_err(backend)?;
