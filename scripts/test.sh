@@ -2,9 +2,27 @@
 # Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3),
 # the browser end-to-end test (tracker serve + headless Chromium), schemathesis, the cargo-lambda
 # smoke test, the infrastructure checks, and a bounded cargo fuzz run of each fuzz target.
+# Installs the system packages it needs when they are missing (Debian: Java 17 for DynamoDB Local,
+# Node/npm, Chromium, python3-venv, curl, shellcheck, a C++ compiler for cargo fuzz; as root or
+# through sudo).
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need=()
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)
+command -v npm >/dev/null || need+=(npm)
+command -v curl >/dev/null || need+=(curl)
+command -v c++ >/dev/null || need+=(g++)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}" >&2
+  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need[@]}"
+fi
 # shellcheck source=scripts/test-servers.sh
 source scripts/test-servers.sh
 cargo test --workspace --all-targets "$@"
@@ -27,13 +45,20 @@ if ! "$ST_VENV/bin/pip" freeze 2>/dev/null | grep -q "^schemathesis==4.32.5"; th
 fi
 ST_PORT=$(free_port)
 ST_DATA=$(mktemp -d)
+# An admin with both metrics scopes reaches every protected route; minted first, so serve uses its key.
+ST_TOKEN=$(target/debug/tracker token --data-dir "$ST_DATA" --sub 0195f0a2-7c5e-7d6b-8a1f-00000000abcd \
+  --email schemathesis@example.com --group admin --scope metrics/read --scope metrics/write)
 target/debug/tracker serve --port "$ST_PORT" --feeds samples/feeds.json --data-dir "$ST_DATA" 2>"$ST_DATA/serve.log" &
 ST_PID=$!
 trap 'kill $DDB_PID $S3_PID $ST_PID 2>/dev/null || true' EXIT
 wait_http "http://127.0.0.1:$ST_PORT/health" "tracker serve" "$ST_DATA/serve.log"
-# No 5xx, and every status, content type and body as openapi.json documents it.
+# No 5xx, and every status, content type and body as openapi.json documents it: anonymously (the
+# public routes answer, the protected ones the documented 401), then signed in.
+ST_CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
 "$ST_VENV/bin/st" run openapi.json --url "http://127.0.0.1:$ST_PORT" --generation-database none --max-examples 30 \
-  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
+  --checks "$ST_CHECKS"
+"$ST_VENV/bin/st" run openapi.json --url "http://127.0.0.1:$ST_PORT" --generation-database none --max-examples 30 \
+  --checks "$ST_CHECKS" --header "Authorization: Bearer $ST_TOKEN"
 kill "$ST_PID"
 
 echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2

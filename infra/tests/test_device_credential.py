@@ -3,7 +3,6 @@ import os
 import shutil
 import subprocess
 
-import pytest
 
 from conftest import ROOT
 
@@ -37,8 +36,7 @@ def run(tmp_path, *args, **env):
 
 def test_the_script_is_valid_bash_and_shellcheck_clean():
     subprocess.run(["bash", "-n", str(SCRIPT)], check=True)
-    if not shutil.which("shellcheck"):
-        pytest.skip("shellcheck is not installed")
+    assert shutil.which("shellcheck"), "shellcheck is not installed (scripts/test.sh installs it)"
     result = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
