@@ -65,7 +65,7 @@ kill "$SERVE_PID"
 echo; echo "## Ingest of 10 real feeds from a local HTTP server into DynamoDB Local"
 echo; ( source scripts/bench/ingest_bench.sh )
 
-echo; echo "## Parse + classify throughput on ../shared/data/feeds (criterion)"
+echo; echo "## Parse + classify throughput on testdata/feeds (criterion)"
 echo; echo "| benchmark | time per corpus | throughput |"; echo "| --- | --- | --- |"
 cargo bench -q -p shared --bench parse_classify -- --warm-up-time 1 --measurement-time 3 2>/dev/null | awk '
   /^real_feeds\/|^classify\// {name=$1; if (NF > 1 && $2 == "time:") {t=$4" "$5}}

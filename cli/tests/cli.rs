@@ -34,7 +34,7 @@ fn json(output: &Output) -> serde_json::Value {
 
 const ESPN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/feeds/01_espn_nba_2023-01-13.xml"
+    "/../testdata/feeds/01_espn_nba_2023-01-13.xml"
 );
 
 #[test]
@@ -135,10 +135,7 @@ fn classify_jsonl_reports_the_bad_line() {
 
 #[test]
 fn eval_prints_accuracy_and_confusion() {
-    let dev = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/headlines-dev.tsv"
-    );
+    let dev = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/headlines-dev.tsv");
     let out = tracker(&["eval", dev], None);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);

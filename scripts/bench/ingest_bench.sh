@@ -3,7 +3,7 @@
 # wall time, peak RSS, DynamoDB requests and consumed capacity, for a first run and for an
 # unchanged second run. Prints one JSON line per run. Expects test-servers.sh to be sourced.
 set -euo pipefail
-FEEDS_DIR="${FEEDS_DIR:-../shared/data/feeds}"
+FEEDS_DIR="${FEEDS_DIR:-testdata/feeds}"
 WORK=$(mktemp -d)
 mkdir -p "$WORK/www"
 ls "$FEEDS_DIR"/*.xml | head -n 10 | xargs -I{} cp {} "$WORK/www/"

@@ -7,7 +7,7 @@ use shared::feed::{parse_feed, ParseOptions};
 use std::hint::black_box;
 
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/feeds");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/feeds");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .flatten()

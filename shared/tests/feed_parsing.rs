@@ -1,5 +1,5 @@
 //! The feed parser against hand-written fixtures (one per format and hazard) and the real
-//! published feeds in `../shared/data/feeds/`.
+//! published feeds in `testdata/feeds/`.
 
 use proptest::prelude::*;
 use shared::feed::{
@@ -292,7 +292,7 @@ fn ids_are_stable_and_ignore_tracking_parameters() {
 }
 
 fn real_feeds() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/feeds");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/feeds");
     let mut feeds: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
