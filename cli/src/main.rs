@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Parse(args) => commands::parse::run(args),
+        Command::Parse(args) => async_main(commands::parse::run(args)),
         Command::Classify(args) => commands::classify::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Schema => commands::print_json(&shared::store::schema::TABLES),

@@ -9,11 +9,13 @@ pub async fn sdk_config() -> SdkConfig {
 }
 
 /// A DynamoDB client.
+#[cfg(feature = "dynamodb")]
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
 }
 
 /// An S3 client; a custom S3 endpoint implies path-style addressing (local S3 servers).
+#[cfg(feature = "s3")]
 pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
     let custom_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
         .iter()

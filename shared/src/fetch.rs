@@ -1,7 +1,7 @@
 //! Fetching feeds over HTTP: timeouts, a redirect cap, a body cap enforced while streaming,
 //! conditional GET with stored validators, and `Retry-After` on 429/503.
 
-use crate::source::{Body, SourceError};
+use crate::source::{is_http, read_file, Body, SourceError};
 use futures::StreamExt;
 use reqwest::header::{
     HeaderMap, ACCEPT, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
@@ -138,6 +138,18 @@ impl Fetcher {
             },
             validators,
         ))
+    }
+}
+
+/// Reads a source of any kind: a local file, or one unconditional GET.
+pub async fn read_source(source: &str, max_bytes: usize) -> Result<Body, SourceError> {
+    if is_http(source) {
+        get(source, max_bytes).await
+    } else {
+        Ok(Body {
+            bytes: read_file(source, max_bytes)?,
+            charset: None,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::archive::{archive_raw, Archive};
 use crate::classify::{classify, Category};
+use crate::config::FeedConfig;
 use crate::feed::{parse_feed, sha256_hex, ParseOptions};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{FeedState, NewsItem, Timestamp};
@@ -15,79 +16,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// One configured feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FeedConfig {
-    /// Unique name; keys the feed's state.
-    pub name: String,
-    /// `http(s)://` URL, `file://` URL or plain path.
-    pub url: String,
-    /// The source label stored on items (defaults to the name).
-    #[serde(default)]
-    pub source: Option<String>,
-}
-
-impl FeedConfig {
-    /// The label stored on this feed's items.
-    pub fn source_label(&self) -> &str {
-        self.source.as_deref().unwrap_or(&self.name)
-    }
-}
-
-/// The feeds used when none are configured: ESPN NBA news and the RealGM wiretap.
-pub fn default_feeds() -> Vec<FeedConfig> {
-    vec![
-        FeedConfig {
-            name: "espn-nba".into(),
-            url: "https://www.espn.com/espn/rss/nba/news".into(),
-            source: Some("ESPN".into()),
-        },
-        FeedConfig {
-            name: "realgm-wiretap".into(),
-            url: "https://basketball.realgm.com/rss/wiretap/0/0.xml".into(),
-            source: Some("RealGM".into()),
-        },
-    ]
-}
-
-/// A feed list that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("feed configuration: {0}")]
-pub struct ConfigError(pub String);
-
-/// Parses a JSON feed list (`[{"name":..,"url":..,"source":..}]`) and checks it: at least one
-/// feed, unique non-empty names, non-empty URLs.
-pub fn feeds_from_json(text: &str) -> Result<Vec<FeedConfig>, ConfigError> {
-    let feeds: Vec<FeedConfig> =
-        serde_json::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
-    check_feeds(&feeds)?;
-    Ok(feeds)
-}
-
-/// Checks a feed list: at least one feed, unique non-empty names, non-empty URLs.
-pub fn check_feeds(feeds: &[FeedConfig]) -> Result<(), ConfigError> {
-    if feeds.is_empty() {
-        return Err(ConfigError("no feeds".into()));
-    }
-    let mut names = HashSet::new();
-    for feed in feeds {
-        if feed.name.trim().is_empty() || feed.url.trim().is_empty() {
-            return Err(ConfigError(format!(
-                "feed {:?} needs a name and a url",
-                feed.name
-            )));
-        }
-        if !names.insert(feed.name.as_str()) {
-            return Err(ConfigError(format!(
-                "feed name {:?} is used twice",
-                feed.name
-            )));
-        }
-    }
-    Ok(())
-}
 
 /// What the pipeline works with.
 #[derive(Clone)]
@@ -175,12 +103,7 @@ impl RunSummary {
     }
 
     /// A CloudWatch Embedded Metric Format line with the run's counts.
-    pub fn emf_line(&self, namespace: &str) -> String {
-        let mut metrics = vec![
-            ("ItemsNew", self.items_new),
-            ("FeedErrors", self.feeds_failed),
-            ("FeedsOk", self.feeds_ok),
-        ];
+    pub fn emf_line(&self) -> String {
         let per_category: Vec<(String, usize)> = Category::ALL
             .iter()
             .map(|c| {
@@ -190,23 +113,13 @@ impl RunSummary {
                 )
             })
             .collect();
-        metrics.extend(per_category.iter().map(|(name, n)| (name.as_str(), *n)));
-        let mut doc = serde_json::Map::new();
-        let definitions: Vec<serde_json::Value> = metrics
-            .iter()
-            .map(|(name, _)| serde_json::json!({"Name": name, "Unit": "Count"}))
-            .collect();
-        doc.insert(
-            "_aws".into(),
-            serde_json::json!({
-                "Timestamp": self.started_at.timestamp_millis(),
-                "CloudWatchMetrics": [{"Namespace": namespace, "Dimensions": [[]], "Metrics": definitions}],
-            }),
-        );
-        for (name, value) in metrics {
-            doc.insert(name.to_owned(), value.into());
-        }
-        serde_json::Value::Object(doc).to_string()
+        let mut counts = vec![
+            ("ItemsNew", self.items_new),
+            ("FeedErrors", self.feeds_failed),
+            ("FeedsOk", self.feeds_ok),
+        ];
+        counts.extend(per_category.iter().map(|(name, n)| (name.as_str(), *n)));
+        crate::emf::line(self.started_at, &counts)
     }
 }
 

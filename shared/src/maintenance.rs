@@ -3,7 +3,7 @@
 //! (`expires_at`), never deletes.
 
 use crate::archive::{write_export, Archive, ArchiveError};
-use crate::ingest::FeedConfig;
+use crate::config::FeedConfig;
 use crate::model::time::{rfc3339, rfc3339_option};
 use crate::model::{NewsItem, Timestamp};
 use crate::store::{NewsQuery, Store, StoreError, PAGE_LIMITS};

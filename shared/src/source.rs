@@ -1,4 +1,5 @@
-//! Reading a feed body from a path, a `file://` URL or an `http(s)://` URL.
+//! Feed sources: a path, a `file://` URL or an `http(s)://` URL; reading local ones. HTTP
+//! sources are fetched by [`crate::fetch`].
 
 use std::io::Read;
 
@@ -63,19 +64,4 @@ pub fn file_path(source: &str) -> String {
 pub fn is_http(source: &str) -> bool {
     let lower = source.trim_start().to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// Reads a source of any kind, blocking; HTTP sources use the ingest fetcher's client settings.
-pub fn read_source(source: &str, max_bytes: usize) -> Result<Body, SourceError> {
-    if !is_http(source) {
-        return Ok(Body {
-            bytes: read_file(source, max_bytes)?,
-            charset: None,
-        });
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| SourceError::Http(e.to_string()))?;
-    runtime.block_on(crate::fetch::get(source, max_bytes))
 }

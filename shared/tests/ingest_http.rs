@@ -5,7 +5,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use shared::ingest::{FeedConfig, FeedStatus, RunSummary};
+use shared::config::FeedConfig;
+use shared::ingest::{FeedStatus, RunSummary};
 use shared::store::NewsQuery;
 use shared::testing;
 use std::sync::{Arc, Mutex};
@@ -142,8 +143,7 @@ async fn one_bad_feed_never_stops_the_others_and_replays_store_nothing_twice() {
     assert_eq!((first.feeds_failed, first.feeds_ok), (5, 3));
     assert!(!first.all_failed());
     assert_eq!(first.items_new, 16 + 12);
-    let emf: serde_json::Value =
-        serde_json::from_str(&first.emf_line("NbaTradeTracker")).expect("EMF is JSON");
+    let emf: serde_json::Value = serde_json::from_str(&first.emf_line()).expect("EMF is JSON");
     assert_eq!(
         (emf["ItemsNew"].as_u64(), emf["FeedErrors"].as_u64()),
         (Some(28), Some(5))

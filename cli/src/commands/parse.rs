@@ -2,7 +2,7 @@
 
 use shared::classify::{classify, Category, Evidence};
 use shared::feed::{parse_feed, FeedItem, ParseOptions};
-use shared::source::read_source;
+use shared::fetch::read_source;
 
 /// Arguments of `tracker parse`.
 #[derive(clap::Args)]
@@ -38,8 +38,8 @@ struct Item<'a> {
 }
 
 /// Reads, parses and classifies the feed, then prints it as JSON.
-pub fn run(args: Args) -> super::Result {
-    let body = read_source(&args.source, args.max_bytes)?;
+pub async fn run(args: Args) -> super::Result {
+    let body = read_source(&args.source, args.max_bytes).await?;
     let options = ParseOptions {
         max_bytes: args.max_bytes,
         charset: body.charset,

@@ -1,7 +1,8 @@
 //! Options shared by `serve` and `ingest`: which store, which feeds, how often.
 
 use shared::archive::{Archive, LocalArchive};
-use shared::ingest::{check_feeds, feeds_from_json, FeedConfig, Ingest};
+use shared::config::{check_feeds, feeds_from_json, FeedConfig};
+use shared::ingest::Ingest;
 use shared::store::sqlite::SqliteStore;
 use shared::store::Store;
 use std::path::PathBuf;
@@ -59,12 +60,9 @@ impl StoreArgs {
                 ))
             }
             StoreKind::Dynamodb => {
-                if std::env::var_os(shared::store::schema::ARCHIVE_BUCKET_ENV).is_none() {
-                    std::env::set_var(shared::store::schema::ARCHIVE_BUCKET_ENV, DEFAULT_BUCKET);
-                }
-                let (store, archive) = shared::config::aws_backends()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let bucket = std::env::var(shared::config::ARCHIVE_BUCKET_ENV)
+                    .unwrap_or_else(|_| DEFAULT_BUCKET.to_owned());
+                let (store, archive) = shared::config::aws_backends_in(bucket).await;
                 if self.create_tables {
                     store.create_tables().await.map_err(|e| e.to_string())?;
                     archive.create_bucket().await.map_err(|e| e.to_string())?;

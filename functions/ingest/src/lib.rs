@@ -2,10 +2,8 @@
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde_json::Value;
-use shared::ingest::{FeedConfig, Ingest, RunSummary};
-
-/// CloudWatch namespace of the ingest metrics.
-pub const METRIC_NAMESPACE: &str = "NbaTradeTracker";
+use shared::config::FeedConfig;
+use shared::ingest::{Ingest, RunSummary};
 
 /// What triggered a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +47,14 @@ pub async fn handle(
     let summary = ingest.run(feeds, chrono::Utc::now()).await;
     tracing::info!(
         trigger = ?trigger,
-        summary = %serde_json::to_string(&summary).unwrap_or_default(),
+        feeds_ok = summary.feeds_ok,
+        feeds_failed = summary.feeds_failed,
+        items_new = summary.items_new,
+        duration_ms = summary.duration_ms,
+        feeds = %serde_json::to_string(&summary.feeds).unwrap_or_default(),
         "ingest run"
     );
-    println!("{}", summary.emf_line(METRIC_NAMESPACE));
+    println!("{}", summary.emf_line());
     if summary.all_failed() {
         return Err(AllFeedsFailed(summary.feeds.len()));
     }

@@ -1,7 +1,7 @@
 //! The daily maintenance Lambda's handler, apart from the runtime so tests can call it.
 
 use shared::archive::Archive;
-use shared::ingest::FeedConfig;
+use shared::config::FeedConfig;
 use shared::maintenance::{run, MaintenanceError, MaintenanceReport};
 use shared::store::Store;
 
@@ -15,26 +15,23 @@ pub async fn handle(
     feeds: &[FeedConfig],
 ) -> Result<MaintenanceReport, MaintenanceError> {
     let report = run(store, archive, feeds, chrono::Utc::now(), FRESHNESS_HOURS).await?;
-    tracing::info!(report = %serde_json::to_string(&report).unwrap_or_default(), "maintenance run");
+    tracing::info!(
+        stale_feeds = report.stale_feeds,
+        exported_items = report.exported_items,
+        unclassified_items = report.unclassified_items,
+        report = %serde_json::to_string(&report).unwrap_or_default(),
+        "maintenance run"
+    );
     println!(
         "{}",
-        serde_json::json!({
-            "_aws": {
-                "Timestamp": report.ran_at.timestamp_millis(),
-                "CloudWatchMetrics": [{
-                    "Namespace": "NbaTradeTracker",
-                    "Dimensions": [[]],
-                    "Metrics": [
-                        {"Name": "StaleFeeds", "Unit": "Count"},
-                        {"Name": "ExportedItems", "Unit": "Count"},
-                        {"Name": "UnclassifiedItems", "Unit": "Count"}
-                    ]
-                }]
-            },
-            "StaleFeeds": report.stale_feeds,
-            "ExportedItems": report.exported_items,
-            "UnclassifiedItems": report.unclassified_items,
-        })
+        shared::emf::line(
+            report.ran_at,
+            &[
+                ("StaleFeeds", report.stale_feeds),
+                ("ExportedItems", report.exported_items),
+                ("UnclassifiedItems", report.unclassified_items),
+            ],
+        )
     );
     Ok(report)
 }

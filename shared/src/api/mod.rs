@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod news;
 pub mod openapi;
 pub mod params;
+pub mod trace;
 pub mod users;
 
 use crate::store::Store;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
             "/devices/{device_id}/metrics/summary",
             get(metrics::summary),
         )
+        .route_layer(axum::middleware::from_fn(trace::span))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

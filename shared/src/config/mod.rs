@@ -9,13 +9,27 @@
 //! | `NEWS_RETENTION_DAYS`, `METRICS_RETENTION_DAYS` | TTL of stored items, days (0: keep) | 90, 30 |
 //! | `INGEST_CONCURRENCY` | feeds fetched at once | 4 |
 
-use crate::archive::{Archive, S3Archive};
+mod feeds;
+
+pub use feeds::{check_feeds, default_feeds, feeds_from_json, ConfigError, FeedConfig};
+
+#[cfg(feature = "http")]
+use crate::archive::Archive;
+#[cfg(feature = "s3")]
+use crate::archive::S3Archive;
+#[cfg(feature = "http")]
 use crate::fetch::{FetchConfig, Fetcher};
-use crate::ingest::{default_feeds, feeds_from_json, ConfigError, FeedConfig, Ingest};
+#[cfg(feature = "http")]
+use crate::ingest::Ingest;
+#[cfg(feature = "dynamodb")]
 use crate::store::dynamo::DynamoStore;
-use crate::store::schema::{TableNames, ARCHIVE_BUCKET_ENV};
+#[cfg(feature = "dynamodb")]
+use crate::store::schema::TableNames;
 use crate::store::Store;
 use std::sync::Arc;
+
+/// The environment variable naming the archive bucket.
+pub const ARCHIVE_BUCKET_ENV: &str = "ARCHIVE_BUCKET";
 
 /// Default news retention, days.
 pub const DEFAULT_NEWS_RETENTION_DAYS: i64 = 90;
@@ -49,19 +63,27 @@ pub fn retention_from_env(
 }
 
 /// The DynamoDB store named by the environment.
+#[cfg(feature = "dynamodb")]
 pub async fn aws_store() -> DynamoStore {
     let sdk = crate::aws::sdk_config().await;
     DynamoStore::new(crate::aws::dynamodb(&sdk), TableNames::from_env())
 }
 
 /// The DynamoDB store and S3 archive named by the environment.
+#[cfg(all(feature = "dynamodb", feature = "s3"))]
 pub async fn aws_backends() -> Result<(DynamoStore, S3Archive), ConfigError> {
     let bucket = std::env::var(ARCHIVE_BUCKET_ENV)
         .map_err(|_| ConfigError(format!("{ARCHIVE_BUCKET_ENV} is not set")))?;
+    Ok(aws_backends_in(bucket).await)
+}
+
+/// The DynamoDB store named by the environment and an S3 archive on `bucket`.
+#[cfg(all(feature = "dynamodb", feature = "s3"))]
+pub async fn aws_backends_in(bucket: String) -> (DynamoStore, S3Archive) {
     let sdk = crate::aws::sdk_config().await;
     let store = DynamoStore::new(crate::aws::dynamodb(&sdk), TableNames::from_env());
     let archive = S3Archive::new(crate::aws::s3(&sdk), bucket);
-    Ok((store, archive))
+    (store, archive)
 }
 
 /// The API state over `store`, with the metrics retention from the environment.
@@ -76,6 +98,7 @@ pub fn api_state(store: Arc<dyn Store>) -> Result<crate::api::AppState, ConfigEr
 }
 
 /// The ingest pipeline over the given backends, tuned by the environment.
+#[cfg(feature = "http")]
 pub fn ingest_from_env(
     store: Arc<dyn Store>,
     archive: Arc<dyn Archive>,

@@ -1,11 +1,9 @@
 //! The DynamoDB backend on aws-sdk-dynamodb; items are mapped with serde_dynamo.
 
+use super::backend::{daily_counts, into_page, sort_key_lower, sort_key_upper, USERS_SCOPE};
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::schema::{IndexDef, TableDef, TableNames, TABLES};
-use super::{
-    daily_counts, into_page, sort_key_lower, sort_key_upper, InsertOutcome, NewsQuery,
-    ReadingQuery, StatsDays, Store, StoreError, MAX_STATS_DAYS, USERS_SCOPE,
-};
+use super::{InsertOutcome, NewsQuery, ReadingQuery, StatsDays, Store, StoreError, MAX_STATS_DAYS};
 use crate::classify::Category;
 use crate::model::{
     DeviceId, FeedState, NewUser, NewsItem, Page, Reading, Timestamp, User, UserPatch,

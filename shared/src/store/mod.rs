@@ -2,9 +2,13 @@
 //! SQLite backend ([`sqlite`]) that behave the same (ordering, cursors, uniqueness,
 //! conditional inserts). The table layouts are declared once, in [`schema`].
 
+#[cfg(any(feature = "dynamodb", feature = "sqlite"))]
+pub mod backend;
 pub mod cursor;
+#[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod schema;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use crate::classify::Category;
@@ -20,26 +24,6 @@ pub const MAX_STATS_DAYS: i64 = 366;
 
 /// The UTC days a stats request counts, first and last inclusive; `None` counts all time.
 pub type StatsDays = Option<(chrono::NaiveDate, chrono::NaiveDate)>;
-
-/// The UTC day an item is counted on: the day of its sort time.
-pub(crate) fn stats_day(item: &NewsItem) -> chrono::NaiveDate {
-    item.sort_time().date_naive()
-}
-
-/// New items per UTC day and category, the increments of the stats counters.
-pub(crate) fn daily_counts<'a>(
-    items: impl IntoIterator<Item = &'a NewsItem>,
-) -> BTreeMap<chrono::NaiveDate, BTreeMap<Category, u64>> {
-    let mut days: BTreeMap<_, BTreeMap<Category, u64>> = BTreeMap::new();
-    for item in items {
-        *days
-            .entry(stats_day(item))
-            .or_default()
-            .entry(item.category)
-            .or_default() += 1;
-    }
-    days
-}
 
 /// Smallest and largest page size.
 pub const PAGE_LIMITS: std::ops::RangeInclusive<usize> = 1..=100;
@@ -101,27 +85,6 @@ pub struct ReadingQuery {
     /// Where to continue, from a previous page.
     pub cursor: Option<String>,
 }
-
-impl NewsQuery {
-    /// The cursor scope of this listing: a cursor of one filter combination is refused by another.
-    pub(crate) fn scope(&self) -> String {
-        format!(
-            "news|{}|{}",
-            self.category.map_or("", Category::as_str),
-            self.source.as_deref().unwrap_or("")
-        )
-    }
-}
-
-impl ReadingQuery {
-    /// The cursor scope of this device's readings.
-    pub(crate) fn scope(&self) -> String {
-        format!("metrics|{}", self.device.as_str())
-    }
-}
-
-/// The cursor scope of the user listing.
-pub(crate) const USERS_SCOPE: &str = "users";
 
 /// Outcome of inserting news items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -212,38 +175,5 @@ pub trait Store: Send + Sync {
                 None => return Ok(summary),
             }
         }
-    }
-}
-
-/// Upper bound of a sort-key range ending at `until` (sort keys are `<time>#<id>`).
-pub(crate) fn sort_key_upper(until: Option<&Timestamp>) -> String {
-    match until {
-        Some(t) => format!("{}#~", crate::model::format_timestamp(t)),
-        None => "~".to_owned(),
-    }
-}
-
-/// Lower bound of a sort-key range starting at `since` ("0" sorts before every time, and
-/// DynamoDB refuses empty strings in key conditions).
-pub(crate) fn sort_key_lower(since: Option<&Timestamp>) -> String {
-    since.map_or_else(|| "0".to_owned(), crate::model::format_timestamp)
-}
-
-/// Splits a fetched `limit + 1` rows into a page: the cursor is made from the last row kept.
-pub(crate) fn into_page<T>(
-    mut rows: Vec<T>,
-    limit: usize,
-    cursor_of: impl Fn(&T) -> String,
-) -> Page<T> {
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next_cursor = if more {
-        rows.last().map(cursor_of)
-    } else {
-        None
-    };
-    Page {
-        items: rows,
-        next_cursor,
     }
 }

@@ -153,9 +153,6 @@ pub const METRICS: TableDef = TableDef {
 /// Every table.
 pub const TABLES: [&TableDef; 3] = [&NEWS, &USERS, &METRICS];
 
-/// The environment variable naming the archive bucket.
-pub const ARCHIVE_BUCKET_ENV: &str = "ARCHIVE_BUCKET";
-
 /// Deployed table names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableNames {

@@ -2,11 +2,9 @@
 //! DynamoDB: newest-first news by `sort_key`, the same cursors, insert-if-absent, unique
 //! emails (a UNIQUE column), optimistic versions checked inside a transaction.
 
+use super::backend::{into_page, sort_key_lower, sort_key_upper, stats_day, USERS_SCOPE};
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
-use super::{
-    into_page, sort_key_lower, sort_key_upper, stats_day, InsertOutcome, NewsQuery, ReadingQuery,
-    StatsDays, Store, StoreError, USERS_SCOPE,
-};
+use super::{InsertOutcome, NewsQuery, ReadingQuery, StatsDays, Store, StoreError};
 use crate::classify::Category;
 use crate::model::{
     DeviceId, FeedState, NewUser, NewsItem, Page, Reading, Timestamp, User, UserPatch,

@@ -5,11 +5,19 @@
 pub mod access;
 pub mod fuzz;
 
-use crate::archive::{LocalArchive, S3Archive};
+use crate::archive::LocalArchive;
+#[cfg(feature = "s3")]
+use crate::archive::S3Archive;
+#[cfg(feature = "dynamodb")]
 use crate::store::dynamo::DynamoStore;
+#[cfg(feature = "dynamodb")]
 use crate::store::schema::TableNames;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
+#[cfg(feature = "dynamodb")]
+use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+#[cfg(all(feature = "s3", not(feature = "dynamodb")))]
+use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 
 /// Environment variable with the DynamoDB Local endpoint.
 pub const DYNAMODB_ENV: &str = "TRACKER_TEST_DYNAMODB_URL";
@@ -23,6 +31,7 @@ pub struct Harness {
     _dir: Option<tempfile::TempDir>,
 }
 
+#[cfg(any(feature = "dynamodb", feature = "s3"))]
 fn endpoint(var: &str, what: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{what} is not running: {var} is unset. Run the tests with scripts/test.sh, which starts it.")
@@ -35,14 +44,15 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// AWS configuration pointing at a local endpoint with dummy credentials.
+#[cfg(any(feature = "dynamodb", feature = "s3"))]
 pub fn local_config(endpoint_url: &str) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint_url)
-        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-            aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"),
-        ))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "test", "test", None, None, "tests",
+        )))
         .build()
 }
 
@@ -57,6 +67,7 @@ pub async fn sqlite() -> Harness {
 }
 
 /// A store on fresh, uniquely named tables of DynamoDB Local.
+#[cfg(feature = "dynamodb")]
 pub async fn dynamo_store() -> DynamoStore {
     let config = local_config(&endpoint(DYNAMODB_ENV, "DynamoDB Local"));
     let store = DynamoStore::new(
@@ -71,6 +82,7 @@ pub async fn dynamo_store() -> DynamoStore {
 }
 
 /// [`dynamo_store`] as a harness.
+#[cfg(feature = "dynamodb")]
 pub async fn dynamo() -> Harness {
     Harness {
         store: std::sync::Arc::new(dynamo_store().await),
@@ -79,6 +91,7 @@ pub async fn dynamo() -> Harness {
 }
 
 /// An archive on a fresh bucket of the S3 server.
+#[cfg(feature = "s3")]
 pub async fn s3_archive() -> S3Archive {
     let config = local_config(&endpoint(S3_ENV, "the S3 server"));
     let client = aws_sdk_s3::Client::from_conf(
@@ -101,14 +114,14 @@ pub fn local_archive() -> (LocalArchive, tempfile::TempDir) {
 }
 
 /// The bundled sample feeds (`samples/feeds/`), as absolute file paths.
-pub fn sample_feeds() -> Vec<crate::ingest::FeedConfig> {
+pub fn sample_feeds() -> Vec<crate::config::FeedConfig> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/feeds");
     [
         ("espn-nba", "espn-nba.xml", "ESPN"),
         ("realgm-wiretap", "realgm-wiretap.xml", "RealGM"),
     ]
     .into_iter()
-    .map(|(name, file, source)| crate::ingest::FeedConfig {
+    .map(|(name, file, source)| crate::config::FeedConfig {
         name: name.into(),
         url: format!("{dir}/{file}"),
         source: Some(source.into()),
