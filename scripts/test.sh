@@ -27,6 +27,13 @@ fi
 source scripts/test-servers.sh
 cargo test --workspace --all-targets "$@"
 
+echo "== cargo deny: banned crates (the legacy AWS HTTP stack), licences, sources (deny.toml)" >&2
+DENY_ROOT="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/cargo"
+if ! "$DENY_ROOT/bin/cargo-deny" --version 2>/dev/null | grep -q "0.20.2"; then
+  cargo install cargo-deny@0.20.2 --locked --quiet --root "$DENY_ROOT"
+fi
+"$DENY_ROOT/bin/cargo-deny" --log-level error check bans licenses sources
+
 echo "== browser end-to-end (tests/e2e)" >&2
 command -v node >/dev/null || { echo "node is not installed: apt-get install nodejs npm" >&2; exit 1; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "Chromium is not installed: apt-get install chromium" >&2; exit 1; }

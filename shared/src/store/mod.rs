@@ -1,6 +1,8 @@
-//! Persistence: one [`Store`] contract with a DynamoDB backend ([`dynamo`]) and an embedded
-//! SQLite backend ([`sqlite`]) that behave the same (ordering, cursors, uniqueness,
-//! conditional inserts). The table layouts are declared once, in [`schema`].
+//! Persistence: narrow contracts along the tables ([`NewsStore`], [`FeedStateStore`],
+//! [`UserStore`], [`ReadingStore`]; [`Store`] is their sum) with a DynamoDB backend (`dynamo`,
+//! feature `dynamodb`) and an embedded SQLite backend (`sqlite`, feature `sqlite`) that behave
+//! the same (ordering, cursors, uniqueness, conditional inserts). The table layouts are
+//! declared once, in [`schema`].
 
 #[cfg(any(feature = "dynamodb", feature = "sqlite"))]
 pub mod backend;
@@ -95,9 +97,9 @@ pub struct InsertOutcome {
     pub existing: usize,
 }
 
-/// The storage contract every backend fulfils.
+/// News items: idempotent inserts, lookups, listings and the stats counters (news table).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait NewsStore: Send + Sync {
     /// Stores the items not stored yet; existing ids are left untouched (idempotent).
     async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError>;
     /// One item by id.
@@ -108,12 +110,20 @@ pub trait Store: Send + Sync {
     /// or all time. Read from counters kept as items are inserted, so the cost grows with the
     /// window (at most [`MAX_STATS_DAYS`]), never with the table; TTL expiry does not lower them.
     async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError>;
+}
 
+/// What ingest remembers per feed between runs (news table).
+#[async_trait]
+pub trait FeedStateStore: Send + Sync {
     /// A feed's fetch state.
     async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError>;
     /// Replaces a feed's fetch state.
     async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError>;
+}
 
+/// User profiles with unique emails and optimistic versions (users table).
+#[async_trait]
+pub trait UserStore: Send + Sync {
     /// Creates the user `user_id`; [`StoreError::Exists`] if that user exists,
     /// [`StoreError::DuplicateEmail`] if the email is taken.
     async fn create_user(
@@ -140,7 +150,11 @@ pub trait Store: Send + Sync {
     ) -> Result<User, StoreError>;
     /// Deletes a user and frees their email.
     async fn delete_user(&self, user_id: &str) -> Result<(), StoreError>;
+}
 
+/// IoT device readings (metrics table).
+#[async_trait]
+pub trait ReadingStore: Send + Sync {
     /// Stores readings (a reading at an existing timestamp replaces it), with an optional TTL.
     async fn put_readings(
         &self,
@@ -177,3 +191,9 @@ pub trait Store: Send + Sync {
         }
     }
 }
+
+/// Every store: the sum of the narrow contracts. Each function's code asks only for the part
+/// its IAM policy covers; the backends implement all four.
+pub trait Store: NewsStore + FeedStateStore + UserStore + ReadingStore {}
+
+impl<T: NewsStore + FeedStateStore + UserStore + ReadingStore> Store for T {}

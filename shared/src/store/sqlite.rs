@@ -4,7 +4,10 @@
 
 use super::backend::{into_page, sort_key_lower, sort_key_upper, stats_day, USERS_SCOPE};
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
-use super::{InsertOutcome, NewsQuery, ReadingQuery, StatsDays, Store, StoreError};
+use super::{
+    FeedStateStore, InsertOutcome, NewsQuery, NewsStore, ReadingQuery, ReadingStore, StatsDays,
+    StoreError, UserStore,
+};
 use crate::classify::Category;
 use crate::model::{
     DeviceId, FeedState, NewUser, NewsItem, Page, Reading, Timestamp, User, UserPatch,
@@ -133,7 +136,7 @@ fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreErro
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl NewsStore for SqliteStore {
     async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError> {
         let rows: Vec<(String, String, &'static str, String, String, String)> = items
             .iter()
@@ -241,7 +244,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl FeedStateStore for SqliteStore {
     async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
         let feed = feed.to_owned();
         self.run(move |conn| read_doc(conn, "SELECT doc FROM feed_state WHERE feed = ?1", &feed))
@@ -260,7 +266,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl UserStore for SqliteStore {
     async fn create_user(
         &self,
         user_id: &str,
@@ -369,7 +378,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl ReadingStore for SqliteStore {
     async fn put_readings(
         &self,
         device: &DeviceId,

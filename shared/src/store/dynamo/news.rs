@@ -1,0 +1,341 @@
+//! The news table: news items, the stats counters and feed state.
+
+use super::*;
+
+/// New news items per transaction: with at most one day and one month counter per item and
+/// the all-time counter, a transaction stays within DynamoDB's 100 actions.
+const NEWS_PER_TRANSACTION: usize = 32;
+/// A stats counter item: items per category first stored for a UTC day, a month, or all time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Counter {
+    Day(chrono::NaiveDate),
+    Month(i32, u32),
+    All,
+}
+impl Counter {
+    fn id(self) -> String {
+        match self {
+            Counter::Day(day) => format!("stats#{day}"),
+            Counter::Month(year, month) => format!("stats#{year:04}-{month:02}"),
+            Counter::All => "stats#all".to_owned(),
+        }
+    }
+
+    fn month_of(day: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        Counter::Month(day.year(), day.month())
+    }
+
+    /// The fewest counters that cover `first..=last`: whole months inside it, days at its edges.
+    fn cover(first: chrono::NaiveDate, last: chrono::NaiveDate) -> Vec<Self> {
+        use chrono::Datelike;
+        let mut counters = Vec::new();
+        let mut day = first;
+        while day <= last {
+            let next_month = day
+                .with_day(1)
+                .and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+            match next_month {
+                Some(next) if day.day() == 1 && next.pred_opt().is_some_and(|end| end <= last) => {
+                    counters.push(Counter::month_of(day));
+                    day = next;
+                }
+                _ => {
+                    counters.push(Counter::Day(day));
+                    match day.succ_opt() {
+                        Some(next) => day = next,
+                        None => break,
+                    }
+                }
+            }
+        }
+        counters
+    }
+}
+/// The `by_category_source` partition of an item.
+fn category_source(category: Category, source: &str) -> String {
+    format!("{}#{source}", category.as_str())
+}
+fn feed_state_id(feed: &str) -> String {
+    format!("feed#{feed}")
+}
+
+impl DynamoStore {
+    /// Which of `ids` exist in the news table.
+    async fn existing_ids(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        Ok(self
+            .batch_get(ids, &["id"])
+            .await?
+            .into_iter()
+            .filter_map(|item| match item.get("id") {
+                Some(AttributeValue::S(id)) => Some(id.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Stores `items` (none stored yet) and adds them to the stats counters in one
+    /// transaction; items that turn out to exist (a concurrent run) are left out and counted.
+    async fn insert_chunk(
+        &self,
+        items: &[&NewsItem],
+        outcome: &mut InsertOutcome,
+    ) -> Result<(), StoreError> {
+        let mut pending: Vec<&NewsItem> = items.to_vec();
+        for attempt in 1..=MAX_RETRIES {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let mut actions = Vec::with_capacity(pending.len() + 2);
+            for item in &pending {
+                let mut record = to_item(item)?;
+                record.insert("kind".into(), s(NEWS_KIND));
+                record.insert("sort_key".into(), s(item.sort_key()));
+                record.insert(
+                    "category_source".into(),
+                    s(category_source(item.category, &item.source)),
+                );
+                let put = Put::builder()
+                    .table_name(&self.tables.news)
+                    .set_item(Some(record))
+                    .condition_expression("attribute_not_exists(id)")
+                    .build()
+                    .map_err(|e| backend("Put", e))?;
+                actions.push(TransactWriteItem::builder().put(put).build());
+            }
+            let mut counters: BTreeMap<Counter, BTreeMap<Category, u64>> = BTreeMap::new();
+            for (day, counts) in daily_counts(pending.iter().copied()) {
+                for counter in [Counter::Day(day), Counter::month_of(day), Counter::All] {
+                    let entry = counters.entry(counter).or_default();
+                    for (category, n) in &counts {
+                        *entry.entry(*category).or_default() += n;
+                    }
+                }
+            }
+            for (counter, counts) in &counters {
+                actions.push(self.counter_add(&counter.id(), counts)?);
+            }
+            let err = match self.transact(actions).await {
+                Ok(()) => {
+                    outcome
+                        .inserted
+                        .extend(pending.iter().map(|i| i.id.clone()));
+                    return Ok(());
+                }
+                Err(err) => err,
+            };
+            let before = pending.len();
+            let mut index = 0;
+            pending.retain(|_| {
+                index += 1;
+                !condition_failed_at(&err, index - 1)
+            });
+            outcome.existing += before - pending.len();
+            if before == pending.len() && !is_retryable_transaction(&err) {
+                return Err(backend("TransactWriteItems", err));
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+        Err(StoreError::Backend(
+            "TransactWriteItems: news items still conflicting".into(),
+        ))
+    }
+
+    /// An update adding `counts` to the counter item `id`.
+    fn counter_add(
+        &self,
+        id: &str,
+        counts: &BTreeMap<Category, u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.tables.news)
+            .key("id", s(id));
+        let mut adds = Vec::new();
+        for (n, (category, count)) in counts.iter().enumerate() {
+            adds.push(format!("#c{n} :n{n}"));
+            update = update
+                .expression_attribute_names(format!("#c{n}"), category.as_str())
+                .expression_attribute_values(
+                    format!(":n{n}"),
+                    AttributeValue::N(count.to_string()),
+                );
+        }
+        let update = update
+            .update_expression(format!("ADD {}", adds.join(", ")))
+            .build()
+            .map_err(|e| backend("Update", e))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
+#[async_trait]
+impl NewsStore for DynamoStore {
+    async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError> {
+        let mut seen = HashSet::new();
+        let unique: Vec<&NewsItem> = items
+            .iter()
+            .filter(|i| seen.insert(i.id.as_str()))
+            .collect();
+        let ids: Vec<String> = unique.iter().map(|i| i.id.clone()).collect();
+        let existing = self.existing_ids(&ids).await?;
+        let mut outcome = InsertOutcome {
+            existing: items.len() - unique.len(),
+            ..InsertOutcome::default()
+        };
+        let fresh: Vec<&NewsItem> = unique
+            .into_iter()
+            .filter(|item| {
+                let stored = existing.contains(&item.id);
+                outcome.existing += usize::from(stored);
+                !stored
+            })
+            .collect();
+        for chunk in fresh.chunks(NEWS_PER_TRANSACTION) {
+            self.insert_chunk(chunk, &mut outcome).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError> {
+        if !cursor::is_item_id(id) {
+            return Ok(None);
+        }
+        self.get_item(&self.tables.news, "id", s(id))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {
+        let scope = query.scope();
+        let after = query
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, &scope, is_news_sort_key))
+            .transpose()?;
+        let (index, partition_attr, partition) = match (&query.category, &query.source) {
+            (Some(category), Some(source)) => (
+                "by_category_source",
+                "category_source",
+                category_source(*category, source),
+            ),
+            (Some(category), None) => ("by_category", "category", category.as_str().to_owned()),
+            (None, Some(source)) => ("by_source", "source", source.clone()),
+            (None, None) => ("by_time", "kind", NEWS_KIND.to_owned()),
+        };
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.tables.news)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk AND sort_key BETWEEN :lo AND :hi")
+            .expression_attribute_names("#pk", partition_attr)
+            .expression_attribute_values(":pk", s(&partition))
+            .expression_attribute_values(":lo", s(sort_key_lower(query.since.as_ref())))
+            .expression_attribute_values(":hi", s(sort_key_upper(query.until.as_ref())))
+            .scan_index_forward(false)
+            .limit(i32::try_from(query.limit + 1).unwrap_or(i32::MAX));
+        if let Some(after) = after {
+            let id = after.rsplit('#').next().unwrap_or_default().to_owned();
+            let start = HashMap::from([
+                ("id".to_owned(), s(id)),
+                (partition_attr.to_owned(), s(&partition)),
+                ("sort_key".to_owned(), s(after)),
+            ]);
+            request = request.set_exclusive_start_key(Some(start));
+        }
+        let rows = self.query_rows(request, query.limit + 1).await?;
+        let items = rows
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<NewsItem>, _>>()?;
+        Ok(into_page(items, query.limit, |item| {
+            cursor::encode(&scope, &item.sort_key())
+        }))
+    }
+
+    async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError> {
+        let counters = match days {
+            None => vec![Counter::All],
+            Some((first, last)) => {
+                let last = last.min(first + chrono::Duration::days(MAX_STATS_DAYS - 1));
+                Counter::cover(first, last)
+            }
+        };
+        let ids: Vec<String> = counters.into_iter().map(Counter::id).collect();
+        let mut counts: BTreeMap<Category, u64> = Category::ALL.iter().map(|c| (*c, 0)).collect();
+        let attrs: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        for item in self.batch_get(&ids, &attrs).await? {
+            for category in Category::ALL {
+                if let Some(AttributeValue::N(n)) = item.get(category.as_str()) {
+                    *counts.entry(category).or_default() += n.parse::<u64>().unwrap_or(0);
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[async_trait]
+impl FeedStateStore for DynamoStore {
+    async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
+        self.get_item(&self.tables.news, "id", s(feed_state_id(feed)))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError> {
+        let mut item = to_item(state)?;
+        item.insert("id".into(), s(feed_state_id(&state.feed)));
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.tables.news)
+            .set_item(Some(item))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| backend("PutItem", e))?;
+        self.record_capacity("PutItem", out.consumed_capacity().map(std::slice::from_ref));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counter;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn a_window_is_covered_by_whole_months_and_edge_days() {
+        let cover = Counter::cover(day(2026, 1, 30), day(2026, 4, 2));
+        assert_eq!(
+            cover,
+            vec![
+                Counter::Day(day(2026, 1, 30)),
+                Counter::Day(day(2026, 1, 31)),
+                Counter::Month(2026, 2),
+                Counter::Month(2026, 3),
+                Counter::Day(day(2026, 4, 1)),
+                Counter::Day(day(2026, 4, 2)),
+            ]
+        );
+        assert_eq!(
+            Counter::cover(day(2026, 2, 1), day(2026, 2, 28)),
+            vec![Counter::Month(2026, 2)]
+        );
+        assert_eq!(
+            Counter::cover(day(2026, 3, 5), day(2026, 3, 5)),
+            vec![Counter::Day(day(2026, 3, 5))]
+        );
+        let year = Counter::cover(day(2025, 11, 24), day(2026, 11, 24));
+        assert!(year.len() <= 11 + 31 + 24, "{}", year.len());
+        assert_eq!(Counter::Month(2026, 2).id(), "stats#2026-02");
+        assert_eq!(Counter::Day(day(2026, 2, 3)).id(), "stats#2026-02-03");
+    }
+}
