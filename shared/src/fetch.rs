@@ -81,7 +81,7 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
             .gzip(true)
             .build()
-            .map_err(|e| SourceError::Http(format!("building the HTTP client: {e}")))?;
+            .map_err(|e| SourceError::Client(e.to_string()))?;
         Ok(Self {
             client,
             max_bytes: config.max_bytes,
@@ -100,7 +100,7 @@ impl Fetcher {
         let response = request
             .send()
             .await
-            .map_err(|e| SourceError::Http(describe(&e)))?;
+            .map_err(|e| SourceError::Transport(describe(&e)))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -109,7 +109,7 @@ impl Fetcher {
             return Ok(Fetched::RetryLater(retry_after(response.headers())));
         }
         if !status.is_success() {
-            return Err(SourceError::Http(format!("HTTP {status}")));
+            return Err(SourceError::Status(status.as_u16()));
         }
         if response
             .content_length()
@@ -121,7 +121,7 @@ impl Fetcher {
         let mut bytes = Vec::new();
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| SourceError::Http(describe(&e)))?;
+            let chunk = chunk.map_err(|e| SourceError::Transport(describe(&e)))?;
             if bytes.len() + chunk.len() > self.max_bytes {
                 return Err(SourceError::TooLarge(url.to_owned(), self.max_bytes));
             }
@@ -161,11 +161,8 @@ pub async fn get(url: &str, max_bytes: usize) -> Result<Body, SourceError> {
     })?;
     match fetcher.fetch(url, &Validators::default()).await? {
         Fetched::Body(body, _) => Ok(body),
-        Fetched::NotModified => Err(SourceError::Http("HTTP 304 without validators".into())),
-        Fetched::RetryLater(after) => Err(SourceError::Http(match after {
-            Some(secs) => format!("the server asked to retry after {secs} s"),
-            None => "the server asked to retry later".into(),
-        })),
+        Fetched::NotModified => Err(SourceError::UnexpectedNotModified),
+        Fetched::RetryLater(after) => Err(SourceError::RetryLater(after)),
     }
 }
 

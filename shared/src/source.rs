@@ -26,9 +26,21 @@ pub enum SourceError {
     /// The body is larger than allowed.
     #[error("{0}: larger than the {1}-byte limit")]
     TooLarge(String, usize),
-    /// An HTTP fetch failed.
+    /// The HTTP client could not be built.
+    #[error("building the HTTP client: {0}")]
+    Client(String),
+    /// The request failed before an answer: DNS, connection, TLS, timeout, redirect limit.
     #[error("{0}")]
-    Http(String),
+    Transport(String),
+    /// The server answered with an error status.
+    #[error("HTTP {0}")]
+    Status(u16),
+    /// The server answered 304 to a request that sent no validators.
+    #[error("HTTP 304 without validators")]
+    UnexpectedNotModified,
+    /// The server answered 429 or 503 (with the seconds it asked to wait, if it said).
+    #[error("the server asked to retry later{}", .0.map(|s| format!(" (after {s} s)")).unwrap_or_default())]
+    RetryLater(Option<u64>),
 }
 
 /// Reads a local source: a plain path or a `file://` URL. At most `max_bytes` are accepted.

@@ -95,33 +95,53 @@ const fn n(name: &'static str) -> KeyAttr {
     }
 }
 
-/// News items and feed state.
+/// `kind` of every news item: the single partition of [`NEWS_BY_TIME`].
+pub const NEWS_KIND: &str = "news";
+/// `kind` of every user item (not of uniqueness items): the partition of [`USERS_BY_KIND`].
+pub const USER_KIND: &str = "user";
+
+/// News newest first across categories.
+pub const NEWS_BY_TIME: IndexDef = IndexDef {
+    name: "by_time",
+    partition: s("kind"),
+    sort: Some(s("sort_key")),
+};
+/// News newest first within a category.
+pub const NEWS_BY_CATEGORY: IndexDef = IndexDef {
+    name: "by_category",
+    partition: s("category"),
+    sort: Some(s("sort_key")),
+};
+/// News newest first within a source.
+pub const NEWS_BY_SOURCE: IndexDef = IndexDef {
+    name: "by_source",
+    partition: s("source"),
+    sort: Some(s("sort_key")),
+};
+/// News newest first within a category and a source (`<category>#<source>`).
+pub const NEWS_BY_CATEGORY_SOURCE: IndexDef = IndexDef {
+    name: "by_category_source",
+    partition: s("category_source"),
+    sort: Some(s("sort_key")),
+};
+/// Users oldest first.
+pub const USERS_BY_KIND: IndexDef = IndexDef {
+    name: "by_kind",
+    partition: s("kind"),
+    sort: Some(s("user_id")),
+};
+
+/// News items, feed state and the stats counters.
 pub const NEWS: TableDef = TableDef {
     name: "news",
     env_var: "NEWS_TABLE",
     partition: s("id"),
     sort: None,
     indexes: &[
-        IndexDef {
-            name: "by_time",
-            partition: s("kind"),
-            sort: Some(s("sort_key")),
-        },
-        IndexDef {
-            name: "by_category",
-            partition: s("category"),
-            sort: Some(s("sort_key")),
-        },
-        IndexDef {
-            name: "by_source",
-            partition: s("source"),
-            sort: Some(s("sort_key")),
-        },
-        IndexDef {
-            name: "by_category_source",
-            partition: s("category_source"),
-            sort: Some(s("sort_key")),
-        },
+        NEWS_BY_TIME,
+        NEWS_BY_CATEGORY,
+        NEWS_BY_SOURCE,
+        NEWS_BY_CATEGORY_SOURCE,
     ],
     ttl: Some("expires_at"),
 };
@@ -132,11 +152,7 @@ pub const USERS: TableDef = TableDef {
     env_var: "USERS_TABLE",
     partition: s("user_id"),
     sort: None,
-    indexes: &[IndexDef {
-        name: "by_kind",
-        partition: s("kind"),
-        sort: Some(s("user_id")),
-    }],
+    indexes: &[USERS_BY_KIND],
     ttl: None,
 };
 

@@ -119,9 +119,6 @@ fn condition_failed_at<R>(
     }
 }
 
-/// The `kind` of news items in the `by_time` index.
-const NEWS_KIND: &str = "news";
-
 impl DynamoStore {
     /// A store over `client` with the given table names.
     pub fn new(client: Client, tables: TableNames) -> Self {

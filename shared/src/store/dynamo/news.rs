@@ -1,6 +1,9 @@
 //! The news table: news items, the stats counters and feed state.
 
 use super::*;
+use crate::store::schema::{
+    NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_SOURCE, NEWS_BY_TIME, NEWS_KIND,
+};
 
 /// New news items per transaction: with at most one day and one month counter per item and
 /// the all-time counter, a transaction stays within DynamoDB's 100 actions.
@@ -89,7 +92,7 @@ impl DynamoStore {
             let mut actions = Vec::with_capacity(pending.len() + 2);
             for item in &pending {
                 let mut record = to_item(item)?;
-                record.insert("kind".into(), s(NEWS_KIND));
+                record.insert(NEWS_BY_TIME.partition.name.into(), s(NEWS_KIND));
                 record.insert("sort_key".into(), s(item.sort_key()));
                 record.insert(
                     "category_source".into(),
@@ -215,13 +218,25 @@ impl NewsStore for DynamoStore {
             .transpose()?;
         let (index, partition_attr, partition) = match (&query.category, &query.source) {
             (Some(category), Some(source)) => (
-                "by_category_source",
-                "category_source",
+                NEWS_BY_CATEGORY_SOURCE.name,
+                NEWS_BY_CATEGORY_SOURCE.partition.name,
                 category_source(*category, source),
             ),
-            (Some(category), None) => ("by_category", "category", category.as_str().to_owned()),
-            (None, Some(source)) => ("by_source", "source", source.clone()),
-            (None, None) => ("by_time", "kind", NEWS_KIND.to_owned()),
+            (Some(category), None) => (
+                NEWS_BY_CATEGORY.name,
+                NEWS_BY_CATEGORY.partition.name,
+                category.as_str().to_owned(),
+            ),
+            (None, Some(source)) => (
+                NEWS_BY_SOURCE.name,
+                NEWS_BY_SOURCE.partition.name,
+                source.clone(),
+            ),
+            (None, None) => (
+                NEWS_BY_TIME.name,
+                NEWS_BY_TIME.partition.name,
+                NEWS_KIND.to_owned(),
+            ),
         };
         let mut request = self
             .client

@@ -1,6 +1,7 @@
 //! The users table: profiles and the email uniqueness items written in the same transaction.
 
 use super::*;
+use crate::store::schema::{USERS_BY_KIND, USER_KIND};
 
 /// The email uniqueness item: `user_id` is `email#<lowercased email>`.
 #[derive(Serialize, Deserialize)]
@@ -20,7 +21,7 @@ impl DynamoStore {
         version: Option<u64>,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = to_item(user)?;
-        item.insert("kind".into(), s("user"));
+        item.insert(USERS_BY_KIND.partition.name.into(), s(USER_KIND));
         let mut put = Put::builder()
             .table_name(&self.tables.users)
             .set_item(Some(item))
@@ -108,14 +109,14 @@ impl UserStore for DynamoStore {
             .client
             .query()
             .table_name(&self.tables.users)
-            .index_name("by_kind")
-            .key_condition_expression("kind = :k")
-            .expression_attribute_values(":k", s("user"))
+            .index_name(USERS_BY_KIND.name)
+            .key_condition_expression(format!("{} = :k", USERS_BY_KIND.partition.name))
+            .expression_attribute_values(":k", s(USER_KIND))
             .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX));
         if let Some(after) = after {
             request = request.set_exclusive_start_key(Some(HashMap::from([
                 ("user_id".to_owned(), s(after)),
-                ("kind".to_owned(), s("user")),
+                (USERS_BY_KIND.partition.name.to_owned(), s(USER_KIND)),
             ])));
         }
         let rows = self.query_rows(request, limit + 1).await?;
