@@ -76,43 +76,17 @@ async fn concurrent_writes(harness: Harness) {
 
     // 64 distinct users, and 32 more whose verified emails are 8 contested ones, all at once.
     let mut tasks = Vec::new();
-    for n in 0..64 {
+    for n in 0..96 {
         let app = app.clone();
+        let email = if n < 64 {
+            format!("u{n}@example.com")
+        } else {
+            format!("CONTESTED{}@example.com", n % 8)
+        };
         tasks.push(tokio::spawn(async move {
-            let me = user_caller(
-                &uuid::Uuid::now_v7().to_string(),
-                &format!("u{n}@example.com"),
-                false,
-            );
-            call(
-                &app,
-                me,
-                "POST",
-                "/users",
-                Some(json!({"username": format!("user{n}")})),
-            )
-            .await
-            .0
-        }));
-    }
-    for n in 0..32 {
-        let app = app.clone();
-        let contested = n % 8;
-        tasks.push(tokio::spawn(async move {
-            let me = user_caller(
-                &uuid::Uuid::now_v7().to_string(),
-                &format!("CONTESTED{contested}@example.com"),
-                false,
-            );
-            call(
-                &app,
-                me,
-                "POST",
-                "/users",
-                Some(json!({"username": format!("dup{n}")})),
-            )
-            .await
-            .0
+            let me = user_caller(&uuid::Uuid::now_v7().to_string(), &email, false);
+            let body = json!({"username": format!("user{n}")});
+            call(&app, me, "POST", "/users", Some(body)).await.0
         }));
     }
     let mut statuses = Vec::new();
