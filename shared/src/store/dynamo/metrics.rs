@@ -16,6 +16,7 @@ struct ReadingRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<i64>,
 }
+
 impl ReadingRecord {
     fn new(device: &DeviceId, reading: &Reading, expires_at: Option<i64>) -> Self {
         Self {

@@ -8,6 +8,7 @@ use crate::store::schema::{
 /// New news items per transaction: with at most one day and one month counter per item and
 /// the all-time counter, a transaction stays within DynamoDB's 100 actions.
 const NEWS_PER_TRANSACTION: usize = 32;
+
 /// A stats counter item: items per category first stored for a UTC day, a month, or all time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Counter {
@@ -15,6 +16,7 @@ enum Counter {
     Month(i32, u32),
     All,
 }
+
 impl Counter {
     fn id(self) -> String {
         match self {
@@ -55,10 +57,12 @@ impl Counter {
         counters
     }
 }
+
 /// The `by_category_source` partition of an item.
 fn category_source(category: Category, source: &str) -> String {
     format!("{}#{source}", category.as_str())
 }
+
 fn feed_state_id(feed: &str) -> String {
     format!("feed#{feed}")
 }
@@ -95,7 +99,7 @@ impl DynamoStore {
                 record.insert(NEWS_BY_TIME.partition.name.into(), s(NEWS_KIND));
                 record.insert("sort_key".into(), s(item.sort_key()));
                 record.insert(
-                    "category_source".into(),
+                    NEWS_BY_CATEGORY_SOURCE.partition.name.into(),
                     s(category_source(item.category, &item.source)),
                 );
                 let put = Put::builder()

@@ -9,6 +9,7 @@ struct EmailClaim {
     user_id: String,
     owner: String,
 }
+
 fn claim_id(email_key: &str) -> String {
     format!("email#{email_key}")
 }
