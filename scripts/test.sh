@@ -69,9 +69,6 @@ ST_CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance
 kill "$ST_PID"
 
 echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2
-INFRA_VENV="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/infra-venv"
-[ -x "$INFRA_VENV/bin/pip" ] || python3 -m venv "$INFRA_VENV"
-"$INFRA_VENV/bin/pip" install --quiet -r infra/requirements.txt
 if [ ! -d infra/node_modules/aws-cdk-lib ]; then
   (cd infra && npm ci --no-audit --no-fund --silent)
 fi

@@ -6,6 +6,7 @@
 //! token the gateway did not verify (a public route's, say) grants nothing.
 
 use axum::extract::Request;
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use lambda_http::request::RequestContext;
@@ -27,9 +28,21 @@ pub fn gateway_caller(context: Option<&RequestContext>) -> Caller {
     }
 }
 
-/// Middleware: puts the gateway-verified [`Caller`] in the request's extensions.
+/// Middleware: puts the gateway-verified [`Caller`] in the request's extensions, and API
+/// Gateway's request id (the one in its access log) in `x-request-id` for the request span.
 async fn authenticate(mut request: Request, next: Next) -> Response {
-    let caller = gateway_caller(request.request_context_ref());
+    let context = request.request_context_ref();
+    let caller = gateway_caller(context);
+    let request_id = match context {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .request_id
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok()),
+        _ => None,
+    };
+    if let Some(id) = request_id {
+        request.headers_mut().insert("x-request-id", id);
+    }
     request.extensions_mut().insert(caller);
     next.run(request).await
 }

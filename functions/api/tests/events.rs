@@ -1,42 +1,65 @@
 //! Every API request in `events/` pushed through the Lambdas' app in-process, as lambda_http
 //! delivers it (authorizer claims in the request context), on the embedded store and on
-//! DynamoDB Local.
+//! DynamoDB Local; and through each API binary under the real Lambda emulator.
 
 use api_functions::app;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use shared::api::AppState;
+use shared::store::Store;
 use shared::testing::access::{run_matrix, Principal};
+use shared::testing::emulator::{self, Emulator};
 use shared::testing::{self, Harness};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events");
 
-/// Sends one events/ file through the router; returns status and JSON body (null if empty).
-async fn invoke(app: &axum::Router, file: &str) -> (u16, Value) {
-    let path = format!("{EVENTS}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let request = lambda_http::request::from_str(&text)
-        .unwrap_or_else(|e| panic!("{file}: not an API Gateway request: {e}"));
-    let request = request.map(|body| axum::body::Body::from(body.to_vec()));
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router answers");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{file}: body is not JSON: {e}"))
-    };
-    (status, body)
+/// Where the events go: the router in-process, or a function binary under the emulator.
+enum Api<'a> {
+    Router(axum::Router),
+    Emulated(&'a Emulator),
+}
+
+impl Api<'_> {
+    /// Sends one events/ file; returns status and JSON body (null if empty).
+    async fn invoke(&self, file: &str) -> (u16, Value) {
+        let path = format!("{EVENTS}/{file}");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let (status, bytes) = match self {
+            Api::Router(app) => {
+                let request = lambda_http::request::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{file}: not an API Gateway request: {e}"));
+                let request = request.map(|body| axum::body::Body::from(body.to_vec()));
+                let response = app
+                    .clone()
+                    .oneshot(request)
+                    .await
+                    .expect("the router answers");
+                let status = response.status().as_u16();
+                let body = response.into_body().collect().await.expect("body");
+                (status, body.to_bytes().to_vec())
+            }
+            Api::Emulated(emulator) => {
+                let response = emulator.invoke(text.as_bytes()).await;
+                let status = response["statusCode"]
+                    .as_u64()
+                    .and_then(|s| u16::try_from(s).ok())
+                    .unwrap_or_else(|| panic!("{file}: not an API Gateway response: {response}"));
+                assert_ne!(response["isBase64Encoded"], true, "{file}: JSON is text");
+                let body = response["body"].as_str().unwrap_or_default();
+                assert!(status < 500, "{file}: {status} {body}\n{}", emulator.log());
+                (status, body.as_bytes().to_vec())
+            }
+        };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{file}: body is not JSON: {e}"))
+        };
+        (status, body)
+    }
 }
 
 fn error_code(body: &Value) -> &str {
@@ -45,27 +68,36 @@ fn error_code(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("not an error body: {body}"))
 }
 
-async fn every_event(harness: Harness) {
+/// Stores the sample feeds' 28 items in `store`.
+async fn seed(store: Arc<dyn Store>) {
     let (archive, _dir) = testing::local_archive();
-    let ingest = testing::ingest(harness.store.clone(), std::sync::Arc::new(archive));
+    let ingest = testing::ingest(store, Arc::new(archive));
     let summary = ingest
         .run(&testing::sample_feeds(), chrono::Utc::now())
         .await;
     assert_eq!(summary.feeds_failed, 0, "{summary:?}");
-    let app = app(AppState {
+}
+
+/// The in-process router over `harness`, seeded.
+async fn seeded_router(harness: &Harness) -> Api<'static> {
+    seed(harness.store.clone()).await;
+    Api::Router(app(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
-    });
+    }))
+}
 
-    let (status, body) = invoke(&app, "health.json").await;
+/// Every event in order, each with its expected answer, against an API over the seeded store.
+async fn every_event(app: &Api<'_>) {
+    let (status, body) = app.invoke("health.json").await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
 
-    let (status, body) = invoke(&app, "news-list.json").await;
+    let (status, body) = app.invoke("news-list.json").await;
     assert_eq!(status, 200);
     assert_eq!(body["items"].as_array().map(Vec::len), Some(5));
     assert!(body["next_cursor"].is_string());
 
-    let (status, body) = invoke(&app, "news-list-filtered.json").await;
+    let (status, body) = app.invoke("news-list-filtered.json").await;
     assert_eq!(status, 200);
     let items = body["items"].as_array().expect("items");
     assert!(!items.is_empty());
@@ -76,7 +108,7 @@ async fn every_event(harness: Harness) {
         "{body}"
     );
 
-    let (status, body) = invoke(&app, "news-get.json").await;
+    let (status, body) = app.invoke("news-get.json").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["title"],
@@ -85,12 +117,12 @@ async fn every_event(harness: Harness) {
     assert_eq!(body["category"], "Trade");
     assert!(!body["evidence"].as_array().expect("evidence").is_empty());
 
-    let (status, body) = invoke(&app, "news-stats.json").await;
+    let (status, body) = app.invoke("news-stats.json").await;
     assert_eq!(status, 200);
     assert_eq!(body["total"], 28);
     assert_eq!(body["counts"]["Trade"], 7);
 
-    let (status, body) = invoke(&app, "users-create.json").await;
+    let (status, body) = app.invoke("users-create.json").await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(
         (
@@ -105,24 +137,24 @@ async fn every_event(harness: Harness) {
         ),
         "the id and email come from the verified claims"
     );
-    let (status, body) = invoke(&app, "users-create.json").await;
+    let (status, body) = app.invoke("users-create.json").await;
     assert_eq!((status, error_code(&body)), (409, "profile_exists"));
-    let (status, body) = invoke(&app, "users-list.json").await;
+    let (status, body) = app.invoke("users-list.json").await;
     assert_eq!(
         (status, body["items"].as_array().map(Vec::len)),
         (200, Some(1))
     );
-    let (status, body) = invoke(&app, "users-me-get.json").await;
+    let (status, body) = app.invoke("users-me-get.json").await;
     assert_eq!((status, body["username"].as_str()), (200, Some("hoopsfan")));
-    let (status, body) = invoke(&app, "users-me-update.json").await;
+    let (status, body) = app.invoke("users-me-update.json").await;
     assert_eq!(
         (status, body["username"].as_str(), body["version"].as_u64()),
         (200, Some("hoopsfan2"), Some(2)),
         "{body}"
     );
-    let (status, body) = invoke(&app, "users-get.json").await;
+    let (status, body) = app.invoke("users-get.json").await;
     assert_eq!((status, body["version"].as_u64()), (200, Some(2)));
-    let (status, body) = invoke(&app, "users-update.json").await;
+    let (status, body) = app.invoke("users-update.json").await;
     assert_eq!(
         (status, body["username"].as_str()),
         (200, Some("hoopsfan3"))
@@ -136,39 +168,39 @@ async fn every_event(harness: Harness) {
         ("denied-metrics-put-other-device.json", 403, "forbidden"),
         ("denied-metrics-list-device.json", 403, "forbidden"),
     ] {
-        let (status, body) = invoke(&app, file).await;
+        let (status, body) = app.invoke(file).await;
         assert_eq!(
             (status, error_code(&body)),
             (want_status, want_code),
             "{file}: {body}"
         );
     }
-    let (status, _) = invoke(&app, "users-delete.json").await;
+    let (status, _) = app.invoke("users-delete.json").await;
     assert_eq!(status, 204);
     for file in [
         "users-get.json",
         "users-me-get.json",
         "users-me-delete.json",
     ] {
-        let (status, body) = invoke(&app, file).await;
+        let (status, body) = app.invoke(file).await;
         assert_eq!((status, error_code(&body)), (404, "not_found"), "{file}");
     }
-    let (status, _) = invoke(&app, "users-create.json").await;
+    let (status, _) = app.invoke("users-create.json").await;
     assert_eq!(status, 201, "the email was freed with the profile");
-    let (status, _) = invoke(&app, "users-me-delete.json").await;
+    let (status, _) = app.invoke("users-me-delete.json").await;
     assert_eq!(status, 204);
 
-    let (status, body) = invoke(&app, "metrics-put.json").await;
+    let (status, body) = app.invoke("metrics-put.json").await;
     assert_eq!((status, body["count"].as_u64()), (201, Some(1)), "{body}");
-    let (status, body) = invoke(&app, "metrics-put-batch.json").await;
+    let (status, body) = app.invoke("metrics-put-batch.json").await;
     assert_eq!((status, body["count"].as_u64()), (201, Some(5)), "{body}");
-    let (status, body) = invoke(&app, "metrics-list.json").await;
+    let (status, body) = app.invoke("metrics-list.json").await;
     assert_eq!(
         (status, body["items"].as_array().map(Vec::len)),
         (200, Some(5)),
         "{body}"
     );
-    let (status, body) = invoke(&app, "metrics-summary.json").await;
+    let (status, body) = app.invoke("metrics-summary.json").await;
     assert_eq!((status, body["count"].as_u64()), (200, Some(5)), "{body}");
     assert_eq!(body["temperature"]["max"], 24.0);
 
@@ -186,7 +218,7 @@ async fn every_event(harness: Harness) {
         ("bad-route.json", 404, "not_found"),
         ("bad-method.json", 405, "method_not_allowed"),
     ] {
-        let (status, body) = invoke(&app, file).await;
+        let (status, body) = app.invoke(file).await;
         assert_eq!(
             (status, error_code(&body)),
             (want_status, want_code),
@@ -201,18 +233,42 @@ async fn every_event(harness: Harness) {
         );
     }
     // Nothing stored was lost to the bad requests.
-    let (_, body) = invoke(&app, "news-stats.json").await;
+    let (_, body) = app.invoke("news-stats.json").await;
     assert_eq!(body["total"], 28);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_on_the_embedded_store() {
-    every_event(testing::sqlite().await).await;
+    let harness = testing::sqlite().await;
+    every_event(&seeded_router(&harness).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_on_dynamodb_local() {
-    every_event(testing::dynamo().await).await;
+    let harness = testing::dynamo().await;
+    every_event(&seeded_router(&harness).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_through_each_api_binary_under_the_emulator() {
+    for binary in [
+        env!("CARGO_BIN_EXE_news-api"),
+        env!("CARGO_BIN_EXE_users-api"),
+        env!("CARGO_BIN_EXE_metrics-api"),
+    ] {
+        let store = testing::dynamo_store().await;
+        let env = emulator::local_aws_env()
+            .into_iter()
+            .chain(emulator::table_env(store.tables()));
+        let emulator = Emulator::start(binary.as_ref(), env).await;
+        seed(Arc::new(store)).await;
+        every_event(&Api::Emulated(&emulator)).await;
+        let log = emulator.log();
+        assert!(
+            log.contains(r#""request_id":"req-1""#) && log.contains(r#""route":"/news/{id}""#),
+            "JSON request spans carry API Gateway's request id and the route:\n{log}"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The scheduled events in `events/` through the real ingest handler, on the embedded store.
 
+use shared::store::NewsStore;
 use shared::testing;
+use shared::testing::emulator::{self, Emulator};
 use std::sync::Arc;
 
 fn event(name: &str) -> serde_json::Value {
@@ -80,4 +82,75 @@ async fn the_invocation_fails_only_when_every_feed_failed() {
         .await
         .expect_err("all failed");
     assert_eq!(err.to_string(), "all 2 feeds failed");
+}
+
+/// The environment the template gives the ingest function, on the local servers.
+fn function_env(
+    store: &shared::store::dynamo::DynamoStore,
+    archive: &shared::archive::S3Archive,
+    feeds: &[shared::config::FeedConfig],
+) -> Vec<(&'static str, String)> {
+    let mut env = emulator::local_aws_env();
+    env.extend(emulator::table_env(store.tables()));
+    env.push(("ARCHIVE_BUCKET", archive.bucket().to_string()));
+    env.push(("FEEDS_JSON", serde_json::to_string(feeds).expect("JSON")));
+    env
+}
+
+fn event_bytes(name: &str) -> Vec<u8> {
+    serde_json::to_vec(&event(name)).expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_under_the_emulator_stores_each_item_once() {
+    let store = testing::dynamo_store().await;
+    let archive = testing::s3_archive().await;
+    let feeds = testing::sample_feeds();
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_ingest"));
+    let function = Emulator::start(binary, function_env(&store, &archive, &feeds)).await;
+
+    let first = function.invoke(&event_bytes("ingest-schedule.json")).await;
+    assert_eq!(
+        (
+            &first["items_new"],
+            &first["feeds_ok"],
+            &first["feeds_failed"]
+        ),
+        (&28.into(), &2.into(), &0.into()),
+        "{first}"
+    );
+    let second = function
+        .invoke(&event_bytes("ingest-scheduler-v2.json"))
+        .await;
+    assert_eq!(second["items_new"], 0, "{second}");
+    let page = store
+        .list_news(&shared::store::NewsQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("list the stored news");
+    assert_eq!(page.items.len(), 28);
+    let log = function.log();
+    assert!(
+        log.contains("\"items_new\":28"),
+        "the EMF line is logged:\n{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_under_the_emulator_reports_an_error_when_every_feed_fails() {
+    let store = testing::dynamo_store().await;
+    let archive = testing::s3_archive().await;
+    let mut feeds = testing::sample_feeds();
+    for feed in &mut feeds {
+        feed.url = "/no/such/feed.xml".into();
+    }
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_ingest"));
+    let function = Emulator::start(binary, function_env(&store, &archive, &feeds)).await;
+    let answer = function.invoke(&event_bytes("ingest-schedule.json")).await;
+    assert_eq!(
+        answer["errorMessage"], "all 2 feeds failed",
+        "a Lambda error, so the failure alarm counts it: {answer}"
+    );
 }

@@ -3,6 +3,7 @@
 use chrono::TimeZone;
 use shared::archive::Archive;
 use shared::testing;
+use shared::testing::emulator::{self, Emulator};
 use std::sync::Arc;
 
 async fn seeded() -> (
@@ -77,4 +78,36 @@ async fn exports_the_previous_day_and_reports_freshness() {
     .await
     .expect("runs");
     assert_eq!((stale.stale_feeds, stale.exported_items), (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_under_the_emulator_runs_the_job() {
+    let store = testing::dynamo_store().await;
+    let archive = testing::s3_archive().await;
+    let feeds = testing::sample_feeds();
+    let mut env = emulator::local_aws_env();
+    env.extend(emulator::table_env(store.tables()));
+    env.push(("ARCHIVE_BUCKET", archive.bucket().to_string()));
+    env.push(("FEEDS_JSON", serde_json::to_string(&feeds).expect("JSON")));
+    let pipeline = testing::ingest(Arc::new(store), Arc::new(archive.clone()));
+    assert_eq!(pipeline.run(&feeds, chrono::Utc::now()).await.items_new, 28);
+
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_maintenance"));
+    let function = Emulator::start(binary, env).await;
+    let event = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/maintenance-schedule.json"
+    ))
+    .expect("event");
+    let report = function.invoke(&event).await;
+    assert_eq!(
+        report["feeds"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
+    let key = report["export_key"].as_str().expect("an export key");
+    assert!(
+        archive.exists(key).await.expect("exists"),
+        "{key} is written"
+    );
 }

@@ -26,6 +26,11 @@ impl S3Archive {
         }
     }
 
+    /// The bucket's name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
     /// Creates the bucket if it does not exist (local servers and tests; on AWS the
     /// template owns it).
     pub async fn create_bucket(&self) -> Result<(), ArchiveError> {

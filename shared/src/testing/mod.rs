@@ -3,6 +3,7 @@
 //! a message; nothing is skipped.
 
 pub mod access;
+pub mod emulator;
 pub mod fuzz;
 
 use crate::archive::LocalArchive;
@@ -38,20 +39,37 @@ fn endpoint(var: &str, what: &str) -> String {
     })
 }
 
+/// A free TCP port on 127.0.0.1 (bound, read and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
 /// A unique name for tables and buckets of one test.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
 }
+
+/// The dummy access key of the tests (DynamoDB Local keeps one database per key and region).
+pub const LOCAL_ACCESS_KEY: &str = "test";
+/// The region of the tests.
+pub const LOCAL_REGION: &str = "us-east-1";
 
 /// AWS configuration pointing at a local endpoint with dummy credentials.
 #[cfg(any(feature = "dynamodb", feature = "s3"))]
 pub fn local_config(endpoint_url: &str) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
+        .region(aws_config::Region::new(LOCAL_REGION))
         .endpoint_url(endpoint_url)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "test", "test", None, None, "tests",
+            LOCAL_ACCESS_KEY,
+            LOCAL_ACCESS_KEY,
+            None,
+            None,
+            "tests",
         )))
         .build()
 }
