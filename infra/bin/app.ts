@@ -1,11 +1,12 @@
 // The CDK entry point: `npx cdk synth -c stage=prod`. Each stage mirrors a samconfig.toml section.
 // The template's other parameters are context values of the same name in lower camel case:
 // `-c allowedOrigins=https://tracker.example.com -c deviceClientIds=ID1,ID2 -c apiReservedConcurrency=0`
-// (also callbackUrls, logoutUrls, authDomainPrefix, feedsJson, alarmEmail).
+// (also callbackUrls, logoutUrls, authDomainPrefix, feedsJson, alarmEmail, freshnessAlarmHours; retentionDays and
+// metricsRetentionDays override the stage's).
 import { App } from "aws-cdk-lib";
 import { TrackerStack, TrackerStackProps } from "../lib/tracker-stack";
 
-type StageSettings = Omit<TrackerStackProps, "stage" | "feedsJson" | "alarmEmail" | "allowedOrigins" | "callbackUrls" | "logoutUrls" | "authDomainPrefix" | "deviceClientIds" | "apiReservedConcurrency">;
+type StageSettings = Omit<TrackerStackProps, "stage" | "feedsJson" | "alarmEmail" | "allowedOrigins" | "callbackUrls" | "logoutUrls" | "authDomainPrefix" | "deviceClientIds" | "apiReservedConcurrency" | "freshnessAlarmHours">;
 const STAGES: Record<string, StageSettings> = {
   dev: { ingestSchedule: "rate(15 minutes)", retentionDays: 30, metricsRetentionDays: 7, functionMemorySize: 256, ingestMemorySize: 256, logRetentionDays: 7, deletionProtection: false },
   staging: { ingestSchedule: "rate(5 minutes)", retentionDays: 90, metricsRetentionDays: 30, functionMemorySize: 256, ingestMemorySize: 256, logRetentionDays: 30, deletionProtection: false },
@@ -24,11 +25,17 @@ const list = (key: string, fallback: string[]): string[] => {
   const items = Array.isArray(value) ? value.map(String) : String(value).split(",");
   return items.map((item) => item.trim()).filter((item) => item !== "");
 };
-const reserved = Number(app.node.tryGetContext("apiReservedConcurrency") ?? 10);
-if (!Number.isInteger(reserved) || reserved < 0) throw new Error(`apiReservedConcurrency must be a whole number >= 0, not ${reserved}`);
+// A whole number >= 0 from the context, or the fallback.
+const count = (key: string, fallback: number): number => {
+  const value = Number(app.node.tryGetContext(key) ?? fallback);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${key} must be a whole number >= 0, not ${value}`);
+  return value;
+};
 new TrackerStack(app, `nba-tracker-${stage}`, {
   stage,
   ...settings,
+  retentionDays: count("retentionDays", settings.retentionDays),
+  metricsRetentionDays: count("metricsRetentionDays", settings.metricsRetentionDays),
   feedsJson: app.node.tryGetContext("feedsJson") ?? "",
   alarmEmail: app.node.tryGetContext("alarmEmail"),
   allowedOrigins: list("allowedOrigins", ["http://localhost:3000"]),
@@ -36,5 +43,6 @@ new TrackerStack(app, `nba-tracker-${stage}`, {
   logoutUrls: list("logoutUrls", ["http://localhost:3000/"]),
   authDomainPrefix: app.node.tryGetContext("authDomainPrefix") || undefined,
   deviceClientIds: list("deviceClientIds", []),
-  apiReservedConcurrency: reserved,
+  apiReservedConcurrency: count("apiReservedConcurrency", 10),
+  freshnessAlarmHours: count("freshnessAlarmHours", 12),
 });

@@ -14,6 +14,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -45,7 +46,12 @@ export interface TrackerStackProps extends StackProps {
   deviceClientIds: string[];
   /** Reserved concurrency of each API function; 0 reserves nothing (ApiReservedConcurrency). */
   apiReservedConcurrency: number;
+  /** Hours without a new item, while feeds answer, before the freshness alarm fires; 1 to 24 (FreshnessAlarmHours). */
+  freshnessAlarmHours: number;
 }
+
+/** The namespace of the metrics the ingest function emits (shared/src/emf.rs). */
+export const METRICS_NAMESPACE = "NbaTradeTracker";
 
 /** The routes anyone may call without a token; every other route needs one. */
 export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /health", "GET /openapi.json"];
@@ -85,6 +91,10 @@ export class TrackerStack extends Stack {
     if (props.allowedOrigins.length === 0 || props.allowedOrigins.some((o) => o.includes("*"))) {
       throw new Error(`allowedOrigins must list explicit origins, not "*": ${JSON.stringify(props.allowedOrigins)}`);
     }
+    // An alarm looks back at most one day (evaluation periods x period <= 86,400 s).
+    if (!Number.isInteger(props.freshnessAlarmHours) || props.freshnessAlarmHours < 1 || props.freshnessAlarmHours > 24) {
+      throw new Error(`freshnessAlarmHours must be a whole number from 1 to 24, not ${props.freshnessAlarmHours}`);
+    }
 
     // ------------------------------------------------------------ data
     const tableDefaults = {
@@ -113,7 +123,8 @@ export class TrackerStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        { id: "expire-raw-archive", prefix: "raw/", expiration: Duration.days(props.retentionDays) },
+        // S3 lifecycle expiration must be at least one day: 0 ("keep forever") drops the rule instead.
+        ...(props.retentionDays > 0 ? [{ id: "expire-raw-archive", prefix: "raw/", expiration: Duration.days(props.retentionDays) }] : []),
         { id: "exports-to-infrequent-access", prefix: "exports/", transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }] },
         { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
@@ -298,7 +309,26 @@ export class TrackerStack extends Stack {
     }
 
     // ------------------------------------------------------------ alarms
-    const topic = new sns.Topic(this, "AlarmTopic", { displayName: `NBA Trade Tracker ${stage} alarms`, masterKey: undefined });
+    // CloudWatch alarms cannot publish to a topic under the AWS-managed alias/aws/sns key (its policy
+    // cannot be changed to let CloudWatch use it): the topic gets a key of its own that CloudWatch may use.
+    const topicKey = new kms.Key(this, "AlarmTopicKey", {
+      description: `Encrypts the NBA Trade Tracker ${stage} alarm topic.`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({ sid: "AccountAdministers", principals: [new iam.AccountRootPrincipal()], actions: ["kms:*"], resources: ["*"] }),
+          new iam.PolicyStatement({
+            sid: "CloudWatchAlarmsPublish",
+            principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources: ["*"],
+            conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
+          }),
+        ],
+      }),
+    });
+    const topic = new sns.Topic(this, "AlarmTopic", { displayName: `NBA Trade Tracker ${stage} alarms`, masterKey: topicKey });
     if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new cwActions.SnsAction(topic);
     const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, evaluationPeriods = 1) =>
@@ -321,6 +351,50 @@ export class TrackerStack extends Stack {
     alarm("Api5xxAlarm", "The HTTP API answered 5xx.", api.metricServerError(fiveMinutes), 5);
     alarm("FailedInvocationsAlarm", "A scheduled invocation failed after its retries (the failed-invocations queue is not empty).",
       failed.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }), 1);
+    // The function fails only when every feed fails; a feed that fails while others answer shows only
+    // in the ingest run's metrics (FeedErrors: feeds that failed in a run).
+    const ingestMetric = (metricName: string, statistic: string, period: Duration) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period });
+    alarm("IngestFeedKeepsFailingAlarm", "A feed failed in every ingest run for 45 minutes (the dashboard's FeedFailed widget names the feed).",
+      ingestMetric("FeedErrors", "Minimum", Duration.minutes(15)), 1, 3);
+    // Feeds answer but nothing new is stored (a parse or classification regression, or duplicate
+    // detection gone wrong): hours in which some feed answered (FeedsOk) and no item was stored (ItemsNew).
+    alarm("IngestFreshnessAlarm", `No new item was stored for ${props.freshnessAlarmHours} hours while feeds answered.`, new cloudwatch.MathExpression({
+      expression: "IF(answered > 0 AND stored == 0, 1, 0)", label: "Hours with answering feeds and no new item", period: Duration.hours(1),
+      usingMetrics: { stored: ingestMetric("ItemsNew", "Sum", Duration.hours(1)), answered: ingestMetric("FeedsOk", "Sum", Duration.hours(1)) },
+    }), 1, props.freshnessAlarmHours);
+
+    // ------------------------------------------------------------ dashboard
+    const functions: Array<[string, lambda.Function]> = [["ingest", ingest], ["maintenance", maintenance], ["news-api", newsApi], ["users-api", usersApi], ["metrics-api", metricsApi]];
+    const tables: Array<[string, dynamodb.Table]> = [["news", news], ["users", users], ["metrics", metrics]];
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
+    const hourly = (metricName: string) => ingestMetric(metricName, "Sum", Duration.hours(1)).with({ label: metricName });
+    const fiveMinuteSum = { period: Duration.minutes(5), statistic: "Sum" };
+    new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: `nba-tracker-${stage}`,
+      widgets: [
+        [
+          graph("Ingest: new items per hour by category", ["TradeNew", "SigningNew", "OtherNew"].map(hourly)),
+          // One line per feed (the Feed dimension) names the feed behind FeedErrors.
+          graph("Ingest: failed feeds per 15 minutes", [
+            ingestMetric("FeedErrors", "Sum", Duration.minutes(15)).with({ label: "FeedErrors (all feeds)" }),
+            new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},Feed} MetricName="FeedFailed"', 'Sum', 900)`, label: "", period: Duration.minutes(15), usingMetrics: {} }),
+          ]),
+          graph("Ingest: freshness (new items and answering feeds per hour)", [hourly("ItemsNew"), hourly("FeedsOk")]),
+        ],
+        [
+          graph("API latency (ms)", ["p50", "p95", "p99"].map((statistic) => api.metricLatency({ period: Duration.minutes(5), statistic, label: statistic })), 12),
+          graph("API 4xx and 5xx", [api.metricClientError({ ...fiveMinuteSum, label: "4xx" }), api.metricServerError({ ...fiveMinuteSum, label: "5xx" })], 12),
+        ],
+        [
+          graph("Lambda errors", functions.map(([name, fn]) => fn.metricErrors({ ...fiveMinuteSum, label: name }))),
+          graph("Lambda throttles", functions.map(([name, fn]) => fn.metricThrottles({ ...fiveMinuteSum, label: name }))),
+          graph("DynamoDB consumed capacity units", tables.flatMap(([name, table]) => [
+            table.metricConsumedReadCapacityUnits({ ...fiveMinuteSum, label: `${name} read` }),
+            table.metricConsumedWriteCapacityUnits({ ...fiveMinuteSum, label: `${name} write` }),
+          ])),
+        ],
+      ],
+    });
 
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint + "/" });
     new CfnOutput(this, "NewsTableName", { value: news.tableName });

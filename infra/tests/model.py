@@ -207,7 +207,8 @@ def cdk_functions(template):
 
 def allow_statements(template):
     """Every Allow statement of every permissions policy in the template: (where, statement).
-    Trust policies (a Principal, no Resource) grant nothing and are left out."""
+    Trust policies (a Principal, no Resource) grant nothing and are left out, and so are KMS key
+    policies, whose statements name no other resource than the key ("*")."""
     found = []
 
     def walk(node, where):
@@ -215,7 +216,8 @@ def allow_statements(template):
             if node.get("Effect") == "Allow" and "Action" in node and "Resource" in node:
                 found.append((where, node))
             for key, value in node.items():
-                walk(value, f"{where}.{key}")
+                if key != "KeyPolicy":  # a key policy's Resource "*" is the key itself (see key_policy)
+                    walk(value, f"{where}.{key}")
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 walk(value, f"{where}[{i}]")
@@ -360,3 +362,103 @@ def identity(template, **overrides):
 def outputs(template, **overrides):
     r = Resolver(template, **overrides)
     return {name: r(output["Value"]) for name, output in template.get("Outputs", {}).items()}
+
+
+def _by_logical(template, kind, **overrides):
+    """{logical id without CDK's hash: resolved properties} of the resources of one type."""
+    return {logical_base(logical): p for logical, k, p, _ in Resolver(template, **overrides).resources() if k == kind}
+
+
+def _statement_view(statement):
+    actions = statement["Action"]
+    return {
+        "effect": statement["Effect"],
+        "principal": statement.get("Principal"),
+        "actions": sorted([actions] if isinstance(actions, str) else actions),
+        "resources": statement["Resource"],
+        "condition": statement.get("Condition"),
+    }
+
+
+def topic_keys(template, **overrides):
+    """SNS topic -> its KMS key as the topic names it, and, when that is a key of this template,
+    the key's rotation and policy statements by Sid."""
+    keys = {}
+    for logical, p in _by_logical(template, "AWS::KMS::Key", **overrides).items():
+        view = {"rotation": p.get("EnableKeyRotation", False),
+                "statements": {s.get("Sid"): _statement_view(s) for s in p["KeyPolicy"]["Statement"]}}
+        keys[f"${{{logical}}}"] = keys[f"${{{logical}.Arn}}"] = {"key": logical, **view}
+    return {topic: keys.get(p.get("KmsMasterKeyId"), {"key": p.get("KmsMasterKeyId")})
+            for topic, p in _by_logical(template, "AWS::SNS::Topic", **overrides).items()}
+
+
+def _metric(namespace, name, dimensions, stat, period):
+    dims = ",".join(f"{d['Name']}={d['Value']}" for d in sorted(dimensions or [], key=lambda d: d["Name"]))
+    return f"{namespace}/{name}{{{dims}}}:{stat}@{int(period)}"
+
+
+def alarms(template, **overrides):
+    """Alarm (logical id) -> what it watches and when it fires. A metric is written
+    Namespace/Name{Dim=Value}:Stat@Period; a metric math alarm's expression has its metric ids
+    replaced by the metrics, so the ids chosen (CDK's expr_1, m1...) do not matter."""
+    out = {}
+    for logical, p in _by_logical(template, "AWS::CloudWatch::Alarm", **overrides).items():
+        if "Metrics" in p:
+            metrics = {m["Id"]: _metric(m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"],
+                                        m["MetricStat"]["Metric"].get("Dimensions"), m["MetricStat"]["Stat"], m["MetricStat"]["Period"])
+                       for m in p["Metrics"] if "MetricStat" in m}
+            returned = [m for m in p["Metrics"] if m.get("ReturnData", True)]
+            assert len(returned) == 1 and "Expression" in returned[0], (logical, returned)
+            watched = re.sub(r"\b[a-z][A-Za-z0-9_]*\b", lambda m: metrics.get(m.group(0), m.group(0)), returned[0]["Expression"])
+        else:
+            watched = _metric(p["Namespace"], p["MetricName"], p.get("Dimensions"), p.get("Statistic") or p["ExtendedStatistic"], p["Period"])
+        periods = int(p["EvaluationPeriods"])
+        out[logical] = {
+            "description": p.get("AlarmDescription"),
+            "watches": watched,
+            "comparison": p["ComparisonOperator"],
+            "threshold": float(p["Threshold"]),
+            "evaluation_periods": periods,
+            "datapoints_to_alarm": int(p.get("DatapointsToAlarm", periods)),
+            "missing_data": p.get("TreatMissingData", "missing"),
+            "actions": sorted(p.get("AlarmActions", [])),
+        }
+    return out
+
+
+def dashboards(template, **overrides):
+    """Dashboard (logical id) -> {name, body (the parsed JSON), widgets: title -> the metrics each
+    graph draws, written as alarms() writes them (period 300 when none is given), and expressions}."""
+    out = {}
+    for logical, p in _by_logical(template, "AWS::CloudWatch::Dashboard", **overrides).items():
+        body = json.loads(p["DashboardBody"])
+        widgets = {}
+        for widget in body["widgets"]:
+            drawn = []
+            for row in widget["properties"].get("metrics", []):
+                options = row[-1] if isinstance(row[-1], dict) else {}
+                fields = row[:-1] if options else row
+                if not fields:
+                    drawn.append(("expression", options["expression"], int(options.get("period", 300))))
+                    continue
+                namespace, name, *pairs = fields
+                dimensions = [{"Name": pairs[i], "Value": pairs[i + 1]} for i in range(0, len(pairs), 2)]
+                drawn.append(_metric(namespace, name, dimensions, options.get("stat", "Average"), options.get("period", 300)))
+            widgets[widget["properties"]["title"]] = {"region": widget["properties"].get("region"), "metrics": drawn}
+        out[logical] = {"name": p.get("DashboardName"), "body": body, "widgets": widgets}
+    return out
+
+
+def _numbers(node):
+    """Numbers given as parameter values ("90") as numbers, the way CloudFormation takes them."""
+    if isinstance(node, dict):
+        return {k: _numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_numbers(v) for v in node]
+    return int(node) if isinstance(node, str) and node.isdigit() else node
+
+
+def lifecycle_rules(template, **overrides):
+    """Bucket -> lifecycle rule id -> the rule as resolved (Status, Prefix, expirations, transitions)."""
+    return {bucket: {rule["Id"]: _numbers(rule) for rule in (p.get("LifecycleConfiguration") or {}).get("Rules", [])}
+            for bucket, p in _by_logical(template, "AWS::S3::Bucket", **overrides).items()}

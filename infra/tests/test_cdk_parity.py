@@ -4,7 +4,8 @@ import subprocess
 import pytest
 
 from conftest import translate_sam
-from model import allow_statements, cdk_functions, http_api, identity, outputs, sam_functions, tables
+from model import (alarms, allow_statements, cdk_functions, dashboards, http_api, identity, lifecycle_rules, outputs,
+                   sam_functions, tables, topic_keys)
 
 # X-Ray actions have no resource-level permissions; CDK grants them on "*" for active tracing
 # (SAM attaches the managed AWSXrayWriteOnlyAccess policy instead).
@@ -36,7 +37,7 @@ def test_cdk_has_no_wildcard_action_or_resource(cdk):
 def test_same_resource_kinds(sam, cdk):
     kinds = lambda t: {r["Type"] for r in t["Resources"].values()}
     for kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::SQS::Queue", "AWS::SNS::Topic",
-                 "AWS::CloudWatch::Alarm", "AWS::Logs::LogGroup", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient",
+                 "AWS::KMS::Key", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::Logs::LogGroup", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient",
                  "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolResourceServer", "AWS::Cognito::UserPoolGroup"):
         assert kind in kinds(sam) and kind in kinds(cdk), kind
     alarms = lambda t: sorted(k.rstrip("0123456789ABCDEF") for k, r in t["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm")
@@ -81,6 +82,25 @@ def test_same_behaviour_for_other_parameter_values(sam, synth_cdk):
     s, c = sam_functions(sam, **params), cdk_functions(cdk)
     assert {name: fn["reserved"] for name, fn in c.items()} == {name: fn["reserved"] for name, fn in s.items()}
     assert [name for name, fn in s.items() if fn["reserved"] is not None] == ["ingest"]
+
+
+def test_same_alarms_topic_key_and_dashboard(sam_cfn, cdk):
+    """Each alarm watches the same metrics with the same statistic, period and threshold; the topic
+    is encrypted with the same key policy; the dashboard draws the same metrics under the same titles."""
+    assert alarms(cdk) == alarms(sam_cfn, **STAGING)
+    assert topic_keys(cdk) == topic_keys(sam_cfn, **STAGING)
+    s, c = dashboards(sam_cfn, **STAGING), dashboards(cdk)
+    assert {k: (d["name"], d["widgets"]) for k, d in c.items()} == {k: (d["name"], d["widgets"]) for k, d in s.items()}
+
+
+@pytest.mark.parametrize("params", [{}, {"RetentionDays": "0", "MetricsRetentionDays": "0", "FreshnessAlarmHours": "3"}])
+def test_same_lifecycle_rules_and_alarms_for_retention_and_freshness_parameters(sam, synth_cdk, params):
+    sam_cfn = translate_sam(sam, **params)
+    cdk = synth_cdk(**{name[0].lower() + name[1:]: value for name, value in params.items()})
+    assert lifecycle_rules(cdk) == lifecycle_rules(sam_cfn, **STAGING, **params)
+    assert alarms(cdk) == alarms(sam_cfn, **STAGING, **params)
+    s, c = sam_functions(sam, **params), cdk_functions(cdk)
+    assert {name: fn["env"] for name, fn in c.items()} == {name: fn["env"] for name, fn in s.items()}
 
 
 def test_cdk_refuses_a_wildcard_origin(synth_cdk):
