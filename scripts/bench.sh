@@ -7,22 +7,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/test-servers.sh
 source scripts/test-servers.sh
-BINS=(tracker news-api users-api metrics-api ingest maintenance)
+BINS=(tracker api ingest maintenance)
 cargo build -q --release -p tracker -p api-functions -p ingest -p maintenance
 
-echo "## Binary sizes (release: lto, codegen-units=1, panic=abort, strip)"
-echo; echo "| binary | host $(uname -m) | aarch64 (cargo lambda) |"; echo "| --- | --- | --- |"
-# LAMBDA_BUILD_DIR may name an existing cargo lambda output (<binary>/bootstrap) to measure instead.
-ARM_DIR="${LAMBDA_BUILD_DIR:-}"
-if [ -z "$ARM_DIR" ] && command -v cargo-lambda >/dev/null 2>&1; then
-  CARGO_TARGET_DIR="$PWD/target/lambda-bench" cargo lambda build -q --release --arm64 -p api-functions -p ingest -p maintenance >/dev/null 2>&1 \
-    && ARM_DIR="$PWD/target/lambda-bench/lambda"
-fi
-for b in "${BINS[@]}"; do
-  host=$(stat -c %s "target/release/$b")
-  arm="n/a"
-  [ -n "$ARM_DIR" ] && [ -f "$ARM_DIR/$b/bootstrap" ] && arm="$(( $(stat -L -c %s "$ARM_DIR/$b/bootstrap") / 1024 )) KiB"
-  echo "| $b | $(( host / 1024 )) KiB | $arm |"
+echo "## Binary sizes (host: profile release; Lambda: sam build, profile lambda = release at opt-level s)"
+for b in "${BINS[@]}"; do echo "host $b: $(( $(stat -c %s "target/release/$b") / 1024 )) KiB"; done
+# sam build from an empty target folder, as on a fresh machine: the Makefile builds each package once.
+SAM_TARGET="$PWD/target/sam-bench"; SAM_OUT="$PWD/target/sam-bench-out"
+rm -rf "$SAM_TARGET" "$SAM_OUT"
+started=$(date +%s)
+CARGO_TARGET_DIR="$SAM_TARGET" AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0 \
+  PATH="$INFRA_VENV/bin:$PATH" sam build --region us-east-1 --build-dir "$SAM_OUT" >"$SAM_OUT.log" 2>&1 \
+  || { tail -n 30 "$SAM_OUT.log" >&2; exit 1; }
+echo; echo "sam build from empty: $(( $(date +%s) - started )) s"
+echo; echo "| function | arm64 bootstrap |"; echo "| --- | --- |"
+for dir in "$SAM_OUT"/*Function; do
+  echo "| $(basename "$dir") | $(stat -c %s "$dir/bootstrap") bytes ($(( $(stat -c %s "$dir/bootstrap") / 1024 )) KiB) |"
 done
 
 echo; echo "## Lambda cold starts under the real emulator (aws-lambda-rie): Init Duration and first answer, 20 runs"
@@ -33,7 +33,7 @@ FEEDS_JSON=$(python3 -c 'import json,os; print(json.dumps([{"name": n, "url": os
 export FEEDS_JSON
 target/release/tracker ingest --once --store dynamodb --create-tables >/dev/null
 echo; echo "| function | event | init p50 ms | init p90 ms | first answer p50 ms | first answer p90 ms | answered |"; echo "| --- | --- | --- | --- | --- | --- | --- |"
-for pair in news-api:events/news-list.json users-api:events/users-list.json metrics-api:events/metrics-list.json \
+for pair in api:events/news-list.json api:events/users-list.json api:events/metrics-list.json \
             ingest:events/ingest-schedule.json maintenance:events/maintenance-schedule.json; do
   fn=${pair%%:*}; event=${pair#*:}
   python3 scripts/bench/cold_start.py "$TRACKER_TEST_RIE" "target/release/$fn" "$event" 20 --markdown

@@ -72,7 +72,7 @@ echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CD
 if [ ! -d infra/node_modules/aws-cdk-lib ]; then
   (cd infra && npm ci --no-audit --no-fund --silent)
 fi
-echo "== cargo lambda smoke test: news-api under cargo lambda watch, invoked with events/health.json" >&2
+echo "== cargo lambda smoke test: the api binary under cargo lambda watch, invoked with events/health.json" >&2
 CL_PORT=$(free_port)
 CL_LOG="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/logs/cargo-lambda.log"
 AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_REGION=us-east-1 \
@@ -81,13 +81,13 @@ AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_REGION=us-east-1 \
 CL_PID=$!
 trap 'kill $DDB_PID $S3_PID $CL_PID 2>/dev/null || true' EXIT
 wait_http "http://127.0.0.1:$CL_PORT/" "cargo lambda watch" "$CL_LOG"
-PATH="$INFRA_VENV/bin:$PATH" cargo lambda invoke news-api --data-file events/health.json -A 127.0.0.1 -P "$CL_PORT" >"$CL_LOG.out"
+PATH="$INFRA_VENV/bin:$PATH" cargo lambda invoke api --data-file events/health.json -A 127.0.0.1 -P "$CL_PORT" >"$CL_LOG.out"
 python3 - "$CL_LOG.out" <<'PY'
 import json, sys
 response = json.load(open(sys.argv[1]))
 assert response["statusCode"] == 200, response
 assert json.loads(response["body"])["status"] == "ok", response
-print("cargo lambda smoke test: news-api answered events/health.json with 200")
+print("cargo lambda smoke test: api answered events/health.json with 200")
 PY
 kill "$CL_PID"
 

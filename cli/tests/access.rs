@@ -111,7 +111,7 @@ async fn the_access_matrix_holds_on_tracker_serve_with_real_tokens() {
     let data_dir = dir.path().to_str().expect("UTF-8 path");
     let tokens = tokens(data_dir);
     let server = serve(data_dir, &[]);
-    let client = reqwest::Client::new();
+    let client = client();
     run_matrix(|method, path, body, principal| {
         let (client, url) = (client.clone(), format!("{}{path}", server.base));
         let token = tokens.get(&format!("{principal:?}")).cloned();
@@ -147,7 +147,7 @@ async fn tokens_that_do_not_verify_are_401_with_a_challenge() {
             "admin",
         ],
     );
-    let client = reqwest::Client::new();
+    let client = client();
     for (authorization, challenge) in [
         (None, r#"Bearer realm="nba-trade-tracker""#),
         (
@@ -180,7 +180,7 @@ async fn tokens_that_do_not_verify_are_401_with_a_challenge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_is_same_origin_unless_an_origin_is_allowed() {
-    let client = reqwest::Client::new();
+    let client = client();
     let preflight = |base: &str, origin: &str| {
         client
             .request(reqwest::Method::OPTIONS, format!("{base}/users/me"))
@@ -228,4 +228,10 @@ async fn cors_is_same_origin_unless_an_origin_is_allowed() {
         .await
         .expect("answer");
     assert_eq!(allow_origin(&answer), None, "other origins stay refused");
+}
+
+/// A reqwest client, with the ring provider reqwest is built without.
+fn client() -> reqwest::Client {
+    shared::fetch::install_tls_provider();
+    reqwest::Client::new()
 }

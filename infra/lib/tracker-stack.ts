@@ -141,8 +141,8 @@ export class TrackerStack extends Stack {
     // ------------------------------------------------------------ functions
     const failed = new sqs.Queue(this, "FailedInvocationsQueue", { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED });
     const environment = { NEWS_TABLE: news.tableName, USERS_TABLE: users.tableName, METRICS_TABLE: metrics.tableName, ARCHIVE_BUCKET: archive.bucketName };
-    const rust = (id: string, binaryName: string, extra: Partial<ConstructorParameters<typeof RustFunction>[2]> & { env?: Record<string, string> }) => {
-      const functionName = `nba-tracker-${stage}-${binaryName}`;
+    const rust = (id: string, name: string, binaryName: string, extra: Partial<ConstructorParameters<typeof RustFunction>[2]> & { env?: Record<string, string> }) => {
+      const functionName = `nba-tracker-${stage}-${name}`;
       const logGroup = new logs.LogGroup(this, `${id}LogGroup`, { logGroupName: `/aws/lambda/${functionName}`, retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY });
       const { env, ...rest } = extra;
       return new RustFunction(this, id, {
@@ -164,7 +164,7 @@ export class TrackerStack extends Stack {
     const allow = (fn: lambda.IFunction, sid: string, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
 
-    const ingest = rust("IngestFunction", "ingest", {
+    const ingest = rust("IngestFunction", "ingest", "ingest", {
       memorySize: props.ingestMemorySize,
       timeout: Duration.seconds(120),
       reservedConcurrentExecutions: 1,
@@ -179,7 +179,7 @@ export class TrackerStack extends Stack {
     allow(ingest, "RawArchiveWrite", ["s3:GetObject", "s3:PutObject"], [archive.arnForObjects("raw/*")]);
     allow(ingest, "ArchiveList", ["s3:ListBucket"], [archive.bucketArn]);
 
-    const maintenance = rust("MaintenanceFunction", "maintenance", {
+    const maintenance = rust("MaintenanceFunction", "maintenance", "maintenance", {
       timeout: Duration.seconds(300),
       retryAttempts: 2,
       maxEventAge: Duration.seconds(3600),
@@ -190,13 +190,14 @@ export class TrackerStack extends Stack {
     allow(maintenance, "ExportWrite", ["s3:PutObject"], [archive.arnForObjects("exports/*")]);
 
     const reservedConcurrentExecutions = props.apiReservedConcurrency > 0 ? props.apiReservedConcurrency : undefined;
-    const newsApi = rust("NewsApiFunction", "news-api", { reservedConcurrentExecutions });
+    // The three API functions run the one `api` binary, each with its own routes and policy.
+    const newsApi = rust("NewsApiFunction", "news-api", "api", { reservedConcurrentExecutions });
     // Listings Query the indexes; /news/stats reads the stats counters with BatchGetItem.
     allow(newsApi, "NewsTableRead", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
       [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`]);
-    const usersApi = rust("UsersApiFunction", "users-api", { reservedConcurrentExecutions });
+    const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
-    const metricsApi = rust("MetricsApiFunction", "metrics-api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
+    const metricsApi = rust("MetricsApiFunction", "metrics-api", "api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
     allow(metricsApi, "MetricsTableWrite", ["dynamodb:BatchWriteItem", "dynamodb:Query"], [metrics.tableArn]);
 
     // ------------------------------------------------------------ schedules and routes

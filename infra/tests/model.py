@@ -135,7 +135,7 @@ def _reserved(value):
 
 
 def sam_functions(template, **overrides):
-    """binary -> {env, routes, schedules, statements, reserved (concurrency)}."""
+    """function (nba-tracker-<stage>-<function>) -> {env, routes, schedules, statements, reserved (concurrency)}."""
     resolver = Resolver(template, **overrides)
     params = template.get("Parameters", {})
     resolve = lambda v: params[v["Ref"]]["Default"] if isinstance(v, dict) and "Ref" in v and v["Ref"] in params else v
@@ -145,9 +145,9 @@ def sam_functions(template, **overrides):
         if res["Type"] != "AWS::Serverless::Function":
             continue
         p = res["Properties"]
-        binary = res["Metadata"]["BuildProperties"]["Binary"]
+        function = p["FunctionName"]["Fn::Sub"].split("${Stage}-", 1)[1]
         events = p.get("Events", {}).values()
-        out[binary] = {
+        out[function] = {
             "env": sorted(global_env | set(((p.get("Environment") or {}).get("Variables") or {}))),
             "routes": sorted((e["Properties"]["Method"], e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"),
             "schedules": sorted(resolve(e["Properties"]["Schedule"]) for e in events if e["Type"] == "Schedule"),
@@ -173,7 +173,7 @@ def cdk_functions(template):
     for logical, res in resources.items():
         if res["Type"] == "AWS::Lambda::Function":
             name = res["Properties"]["FunctionName"]
-            binary = name.split("-", 3)[3]  # nba-tracker-<stage>-<binary>
+            binary = name.split("-", 3)[3]  # nba-tracker-<stage>-<function>
             by_logical[logical] = binary
             out[binary] = {
                 "env": sorted(res["Properties"].get("Environment", {}).get("Variables", {})),

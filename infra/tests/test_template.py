@@ -1,5 +1,6 @@
 """template.yaml: lint-clean, least privilege, and in agreement with the code."""
 import json
+import re
 import shutil
 import subprocess
 
@@ -53,17 +54,36 @@ def test_no_wildcard_action_or_resource(sam):
             assert resource != "*" and not text.endswith(':*"'), (where, resource)
 
 
-def test_every_lambda_binary_is_deployed_with_cargo_lambda(sam):
+def test_every_lambda_binary_is_deployed_by_the_makefile(sam):
+    """Each function's Makefile target copies a binary of functions/; every binary is deployed."""
     metadata = json.loads(subprocess.run(["cargo", "metadata", "--no-deps", "--format-version", "1"], cwd=ROOT,
                                          capture_output=True, text=True, check=True).stdout)
     binaries = {t["name"] for p in metadata["packages"] if "/functions/" in p["manifest_path"]
                 for t in p["targets"] if "bin" in t["kind"]}
-    deployed = {}
-    for res in sam["Resources"].values():
+    makefile = (ROOT / "Makefile").read_text()
+    deployed = set()
+    for logical, res in sam["Resources"].items():
         if res["Type"] == "AWS::Serverless::Function":
-            assert res["Metadata"]["BuildMethod"] == "rust-cargolambda"
-            deployed[res["Metadata"]["BuildProperties"]["Binary"]] = res
-    assert set(deployed) == binaries
+            assert res["Metadata"] == {"BuildMethod": "makefile"}, logical
+            assert res["Properties"]["CodeUri"] == ".", logical
+            recipe = re.search(rf"^[^\n]*build-{logical}\b[^\n]*:\n((?:\t[^\n]*\n)+)", makefile, re.M)
+            assert recipe, f"no Makefile target build-{logical}"
+            copied = re.search(r'LAMBDA_DIR\)/([a-z-]+)/bootstrap" "\$\(ARTIFACTS_DIR\)/bootstrap"', recipe.group(1))
+            assert copied, recipe.group(1)
+            deployed.add(copied.group(1))
+    assert deployed == binaries
+
+
+def test_sam_builds_in_source_with_the_lambda_profile():
+    """samconfig.toml builds in the source tree (cargo's cache serves every function), and the
+    Makefile builds for arm64 with the size-optimised profile Cargo.toml declares."""
+    samconfig = (ROOT / "samconfig.toml").read_text()
+    build = samconfig.split("[default.build.parameters]", 1)[1].split("\n[", 1)[0]
+    assert "build_in_source = true" in build
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--profile lambda --arm64" in makefile
+    cargo = (ROOT / "Cargo.toml").read_text()
+    assert '[profile.lambda]\ninherits = "release"\nopt-level = "s"' in cargo
 
 
 def test_routes_match_the_openapi_document(sam, openapi):

@@ -64,6 +64,14 @@ pub enum Fetched {
     RetryLater(Option<u64>),
 }
 
+/// Makes ring the process's rustls crypto provider (idempotent). reqwest is built without one
+/// (`rustls-no-provider`), so every program that builds a reqwest client calls this first; ring
+/// is also what the AWS SDKs' client uses.
+pub fn install_tls_provider() {
+    // Err means a provider is installed already, which is all this asks.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A reusable HTTP client for feeds.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -74,6 +82,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds a client with the given settings (rustls, gzip, bounded redirects).
     pub fn new(config: &FetchConfig) -> Result<Self, SourceError> {
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(config.connect_timeout)

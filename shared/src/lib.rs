@@ -5,7 +5,8 @@
 //! and [`archive`], the [`api`] router and its [`auth`] rules, ingest and [`maintenance`].
 //!
 //! Cargo features decide what a binary links: `dynamodb`, `s3`, `http` (fetching and ingest),
-//! `sqlite`, `jwt` (in-process token verification), `test-support`.
+//! `sqlite`, `jwt` (in-process token verification), `lambda` (the functions' log subscriber),
+//! `test-support`.
 
 pub mod api;
 pub mod archive;
@@ -21,6 +22,8 @@ pub mod feed;
 pub mod fetch;
 #[cfg(feature = "http")]
 pub mod ingest;
+#[cfg(feature = "lambda")]
+pub mod logs;
 pub mod maintenance;
 pub mod model;
 pub mod source;

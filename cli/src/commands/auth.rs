@@ -83,6 +83,7 @@ async fn read_jwks(source: &str) -> Result<String, String> {
     if !(source.starts_with("https://") || source.starts_with("http://")) {
         return std::fs::read_to_string(source).map_err(|e| format!("--jwks {source}: {e}"));
     }
+    shared::fetch::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -54,7 +54,7 @@ pub fn app(state: shared::api::AppState) -> axum::Router {
 
 /// Runs the API router on the Lambda runtime over the DynamoDB store named by the environment.
 pub async fn run() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    shared::logs::init_lambda();
     let store = shared::config::aws_store().await;
     let state = shared::config::api_state(Arc::new(store))?;
     lambda_http::run(app(state)).await

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    shared::logs::init_lambda();
     let (store, archive) = shared::config::aws_backends().await?;
     let ingest = shared::config::ingest_from_env(Arc::new(store), Arc::new(archive))?;
     let feeds = shared::config::feeds_from_env()?;

@@ -4,7 +4,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    shared::logs::init_lambda();
     let (store, archive) = shared::config::aws_backends().await?;
     let feeds = shared::config::feeds_from_env()?;
     let (store, archive, feeds) = (&store, &archive, &feeds);

@@ -78,6 +78,7 @@ impl Emulator {
     /// Invokes the function with `event` and returns its answer as JSON (a handler error is an
     /// `errorType`/`errorMessage` object, as on Lambda).
     pub async fn invoke(&self, event: &[u8]) -> serde_json::Value {
+        crate::fetch::install_tls_provider();
         let response = reqwest::Client::new()
             .post(&self.url)
             .body(event.to_vec())

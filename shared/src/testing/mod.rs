@@ -63,6 +63,7 @@ pub fn local_config(endpoint_url: &str) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(LOCAL_REGION))
+        .http_client(crate::aws::http_client())
         .endpoint_url(endpoint_url)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             LOCAL_ACCESS_KEY,

@@ -1,6 +1,0 @@
-//! The users API Lambda. API Gateway routes only the users paths here; the router is shared.
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    api_functions::run().await
-}
