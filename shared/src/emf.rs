@@ -8,6 +8,11 @@ pub const NAMESPACE: &str = "NbaTradeTracker";
 
 /// One EMF line: each `(name, count)` becomes a `Count` metric of [`NAMESPACE`] at `at`.
 pub fn line(at: Timestamp, counts: &[(&str, usize)]) -> String {
+    line_with(at, &[], counts)
+}
+
+/// [`line`] with dimensions: each `(name, value)` pair qualifies every metric of the line.
+pub fn line_with(at: Timestamp, dimensions: &[(&str, &str)], counts: &[(&str, usize)]) -> String {
     let definitions: Vec<serde_json::Value> = counts
         .iter()
         .map(|(name, _)| serde_json::json!({"Name": name, "Unit": "Count"}))
@@ -17,9 +22,16 @@ pub fn line(at: Timestamp, counts: &[(&str, usize)]) -> String {
         "_aws".into(),
         serde_json::json!({
             "Timestamp": at.timestamp_millis(),
-            "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": [[]], "Metrics": definitions}],
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [dimensions.iter().map(|(name, _)| *name).collect::<Vec<_>>()],
+                "Metrics": definitions,
+            }],
         }),
     );
+    for (name, value) in dimensions {
+        doc.insert((*name).to_owned(), (*value).into());
+    }
     for (name, value) in counts {
         doc.insert((*name).to_owned(), (*value).into());
     }
@@ -39,5 +51,21 @@ mod tests {
         let metrics = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(metrics["Namespace"], super::NAMESPACE);
         assert_eq!(metrics["Metrics"][1]["Name"], "FeedErrors");
+        assert_eq!(metrics["Dimensions"], serde_json::json!([[]]));
+    }
+
+    #[test]
+    fn dimensions_are_declared_and_carried() {
+        let at = chrono::DateTime::from_timestamp_millis(1_795_348_800_000).expect("time");
+        let line: serde_json::Value = serde_json::from_str(&super::line_with(
+            at,
+            &[("Feed", "espn-nba")],
+            &[("FeedFailed", 1)],
+        ))
+        .expect("JSON");
+        assert_eq!(line["Feed"], "espn-nba");
+        assert_eq!(line["FeedFailed"], 1);
+        let metrics = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(metrics["Dimensions"], serde_json::json!([["Feed"]]));
     }
 }

@@ -61,6 +61,9 @@ pub struct FeedReport {
     pub items_seen: usize,
     /// Items stored for the first time.
     pub items_new: usize,
+    /// Items left out because the store cannot hold an item that large.
+    #[serde(default)]
+    pub items_oversized: usize,
     /// New items per category.
     pub new_by_category: BTreeMap<Category, usize>,
     /// The archive key of the raw body, when it was archived.
@@ -90,6 +93,9 @@ pub struct RunSummary {
     pub feeds_failed: usize,
     /// New items across feeds.
     pub items_new: usize,
+    /// Items left out across feeds for their size.
+    #[serde(default)]
+    pub items_oversized: usize,
     /// New items per category across feeds.
     pub new_by_category: BTreeMap<Category, usize>,
     /// Per-feed outcomes, in configuration order.
@@ -102,7 +108,23 @@ impl RunSummary {
         !self.feeds.is_empty() && self.feeds_failed == self.feeds.len()
     }
 
-    /// A CloudWatch Embedded Metric Format line with the run's counts.
+    /// The CloudWatch Embedded Metric Format lines of the run: its counts, then one line per
+    /// feed with `FeedFailed` (1 or 0) under a `Feed` dimension, so one feed that keeps failing
+    /// while the others succeed shows (and alarms) on its own.
+    pub fn emf_lines(&self) -> Vec<String> {
+        let mut lines = vec![self.emf_line()];
+        lines.extend(self.feeds.iter().map(|feed| {
+            let failed = usize::from(feed.status == FeedStatus::Failed);
+            crate::emf::line_with(
+                self.started_at,
+                &[("Feed", &feed.feed)],
+                &[("FeedFailed", failed)],
+            )
+        }));
+        lines
+    }
+
+    /// The run's counts as one EMF line (items new per category, feeds failed and ok).
     pub fn emf_line(&self) -> String {
         let per_category: Vec<(String, usize)> = Category::ALL
             .iter()
@@ -115,6 +137,7 @@ impl RunSummary {
             .collect();
         let mut counts = vec![
             ("ItemsNew", self.items_new),
+            ("ItemsOversized", self.items_oversized),
             ("FeedErrors", self.feeds_failed),
             ("FeedsOk", self.feeds_ok),
         ];
@@ -140,6 +163,7 @@ impl Ingest {
             feeds_ok: 0,
             feeds_failed: 0,
             items_new: 0,
+            items_oversized: 0,
             new_by_category: Category::ALL.iter().map(|c| (*c, 0)).collect(),
             feeds: Vec::new(),
         };
@@ -150,6 +174,7 @@ impl Ingest {
                 summary.feeds_ok += 1;
             }
             summary.items_new += report.items_new;
+            summary.items_oversized += report.items_oversized;
             for (category, n) in &report.new_by_category {
                 *summary.new_by_category.entry(*category).or_default() += n;
             }
@@ -165,6 +190,7 @@ impl Ingest {
             status: FeedStatus::Failed,
             items_seen: 0,
             items_new: 0,
+            items_oversized: 0,
             new_by_category: BTreeMap::new(),
             archived: None,
             retry_after_secs: None,
@@ -283,6 +309,7 @@ impl Ingest {
             *report.new_by_category.entry(item.category).or_default() += 1;
         }
         report.items_new = outcome.inserted.len();
+        report.items_oversized = outcome.oversized.len();
         let (key, _) = archive_raw(
             self.archive.as_ref(),
             feed.source_label(),

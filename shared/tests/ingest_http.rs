@@ -143,11 +143,26 @@ async fn one_bad_feed_never_stops_the_others_and_replays_store_nothing_twice() {
     assert_eq!((first.feeds_failed, first.feeds_ok), (5, 3));
     assert!(!first.all_failed());
     assert_eq!(first.items_new, 16 + 12);
-    let emf: serde_json::Value = serde_json::from_str(&first.emf_line()).expect("EMF is JSON");
+    let emf: Vec<serde_json::Value> = first
+        .emf_lines()
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("EMF is JSON"))
+        .collect();
     assert_eq!(
-        (emf["ItemsNew"].as_u64(), emf["FeedErrors"].as_u64()),
+        (emf[0]["ItemsNew"].as_u64(), emf[0]["FeedErrors"].as_u64()),
         (Some(28), Some(5))
     );
+    let failing: Vec<&str> = emf[1..]
+        .iter()
+        .filter(|line| line["FeedFailed"] == 1)
+        .filter_map(|line| line["Feed"].as_str())
+        .collect();
+    assert_eq!(
+        failing,
+        ["500", "slow", "big", "garbage", "loop"],
+        "one line per feed"
+    );
+    assert_eq!(emf.len(), 1 + first.feeds.len());
 
     for _ in 0..2 {
         let again = ingest.run(&feeds, chrono::Utc::now()).await;

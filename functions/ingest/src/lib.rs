@@ -54,7 +54,9 @@ pub async fn handle(
         feeds = %serde_json::to_string(&summary.feeds).unwrap_or_default(),
         "ingest run"
     );
-    println!("{}", summary.emf_line());
+    for line in summary.emf_lines() {
+        println!("{line}");
+    }
     if summary.all_failed() {
         return Err(AllFeedsFailed(summary.feeds.len()));
     }
