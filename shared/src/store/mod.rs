@@ -95,6 +95,8 @@ pub struct InsertOutcome {
     pub inserted: Vec<String>,
     /// How many were already stored and left untouched.
     pub existing: usize,
+    /// Ids not stored because the backend cannot hold an item that large (DynamoDB: 400 KB).
+    pub oversized: Vec<String>,
 }
 
 /// News items: idempotent inserts, lookups, listings and the stats counters (news table).

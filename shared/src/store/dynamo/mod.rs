@@ -39,6 +39,36 @@ const WRITE_BATCH: usize = 25;
 const GET_BATCH: usize = 100;
 /// Retries of unprocessed batch items before giving up.
 const MAX_RETRIES: u32 = 8;
+/// DynamoDB's limit on one item (attribute names and values).
+const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// DynamoDB's limit on one TransactWriteItems request, less room for the counter updates.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
+
+/// An item's size as DynamoDB counts it: attribute names and values, strings and binaries by
+/// their bytes, numbers by their digits (an upper bound), and 1 byte per list or map element
+/// plus 3 per list or map.
+fn item_size(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::L(v) => 3 + v.iter().map(|e| 1 + value_size(e)).sum::<usize>(),
+        AttributeValue::M(m) => {
+            3 + m
+                .iter()
+                .map(|(k, e)| 1 + k.len() + value_size(e))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
 
 /// The DynamoDB store.
 #[derive(Clone, Debug)]

@@ -63,6 +63,46 @@ fn category_source(category: Category, source: &str) -> String {
     format!("{}#{source}", category.as_str())
 }
 
+/// A news item as stored: its fields plus the index keys.
+fn news_record(item: &NewsItem) -> Result<Item, StoreError> {
+    let mut record = to_item(item)?;
+    record.insert(NEWS_BY_TIME.partition.name.into(), s(NEWS_KIND));
+    record.insert("sort_key".into(), s(item.sort_key()));
+    record.insert(
+        NEWS_BY_CATEGORY_SOURCE.partition.name.into(),
+        s(category_source(item.category, &item.source)),
+    );
+    Ok(record)
+}
+
+/// Groups `items` into transactions within DynamoDB's action and request-size limits; an item
+/// too large for DynamoDB is left out, logged and returned in `oversized`.
+fn transactions<'a>(
+    items: Vec<&'a NewsItem>,
+    oversized: &mut Vec<String>,
+) -> Result<Vec<Vec<&'a NewsItem>>, StoreError> {
+    let mut chunks = vec![Vec::new()];
+    let mut bytes = 0;
+    for item in items {
+        let size = item_size(&news_record(item)?);
+        if size > MAX_ITEM_BYTES {
+            tracing::warn!(id = %item.id, size, "news item over DynamoDB's 400 KB item limit: skipped");
+            oversized.push(item.id.clone());
+            continue;
+        }
+        let chunk = chunks.last_mut().expect("never empty");
+        if chunk.len() == NEWS_PER_TRANSACTION || bytes + size > MAX_TRANSACTION_BYTES {
+            chunks.push(vec![item]);
+            bytes = size;
+        } else {
+            chunk.push(item);
+            bytes += size;
+        }
+    }
+    chunks.retain(|chunk| !chunk.is_empty());
+    Ok(chunks)
+}
+
 fn feed_state_id(feed: &str) -> String {
     format!("feed#{feed}")
 }
@@ -95,16 +135,9 @@ impl DynamoStore {
             }
             let mut actions = Vec::with_capacity(pending.len() + 2);
             for item in &pending {
-                let mut record = to_item(item)?;
-                record.insert(NEWS_BY_TIME.partition.name.into(), s(NEWS_KIND));
-                record.insert("sort_key".into(), s(item.sort_key()));
-                record.insert(
-                    NEWS_BY_CATEGORY_SOURCE.partition.name.into(),
-                    s(category_source(item.category, &item.source)),
-                );
                 let put = Put::builder()
                     .table_name(&self.tables.news)
-                    .set_item(Some(record))
+                    .set_item(Some(news_record(item)?))
                     .condition_expression("attribute_not_exists(id)")
                     .build()
                     .map_err(|e| backend("Put", e))?;
@@ -197,8 +230,8 @@ impl NewsStore for DynamoStore {
                 !stored
             })
             .collect();
-        for chunk in fresh.chunks(NEWS_PER_TRANSACTION) {
-            self.insert_chunk(chunk, &mut outcome).await?;
+        for chunk in transactions(fresh, &mut outcome.oversized)? {
+            self.insert_chunk(&chunk, &mut outcome).await?;
         }
         Ok(outcome)
     }
