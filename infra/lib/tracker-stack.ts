@@ -108,6 +108,8 @@ export class TrackerStack extends Stack {
     for (const [indexName, key] of [["by_time", "kind"], ["by_category", "category"], ["by_source", "source"], ["by_category_source", "category_source"]]) {
       news.addGlobalSecondaryIndex({ indexName, partitionKey: { name: key, type: S }, sortKey: { name: "sort_key", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     }
+    // Items by the time ingest first stored them: the daily export's day.
+    news.addGlobalSecondaryIndex({ indexName: "by_fetched", partitionKey: { name: "kind", type: S }, sortKey: { name: "fetched_at", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     const users = new dynamodb.Table(this, "UsersTable", { ...tableDefaults, partitionKey: { name: "user_id", type: S } });
     users.addGlobalSecondaryIndex({ indexName: "by_kind", partitionKey: { name: "kind", type: S }, sortKey: { name: "user_id", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     const metrics = new dynamodb.Table(this, "MetricsTable", {
@@ -186,7 +188,7 @@ export class TrackerStack extends Stack {
       onFailure: new SqsDestination(failed),
       env: { FEEDS_JSON: props.feedsJson ?? "" },
     });
-    allow(maintenance, "NewsTableRead", ["dynamodb:GetItem", "dynamodb:Query"], [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_source`]);
+    allow(maintenance, "NewsTableRead", ["dynamodb:GetItem", "dynamodb:Query"], [news.tableArn, `${news.tableArn}/index/by_fetched`, `${news.tableArn}/index/by_source`]);
     allow(maintenance, "ExportWrite", ["s3:PutObject"], [archive.arnForObjects("exports/*")]);
 
     const reservedConcurrentExecutions = props.apiReservedConcurrency > 0 ? props.apiReservedConcurrency : undefined;

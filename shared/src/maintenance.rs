@@ -1,12 +1,12 @@
 //! The daily maintenance job: per-feed freshness, a data-quality count, and the export of the
-//! previous day's news to the archive as JSON Lines. Retention itself is DynamoDB TTL
+//! news first stored the previous day to the archive as JSON Lines. Retention itself is DynamoDB TTL
 //! (`expires_at`), never deletes.
 
 use crate::archive::{write_export, Archive, ArchiveError};
 use crate::config::FeedConfig;
 use crate::model::time::{rfc3339, rfc3339_option};
-use crate::model::{NewsItem, Timestamp};
-use crate::store::{NewsQuery, Store, StoreError, PAGE_LIMITS};
+use crate::model::Timestamp;
+use crate::store::{NewsQuery, Store, StoreError};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -95,14 +95,16 @@ pub async fn run(
         });
     }
 
+    // The export of a day holds the items first stored that day, whatever their publication
+    // time, so an item ingested after its publication day is exported exactly once.
     let export_date = (now - chrono::Duration::days(1)).date_naive();
     let day = |time: NaiveTime| export_date.and_time(time).and_utc();
-    let items = news_between(
-        store,
-        day(NaiveTime::MIN),
-        day(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
-    )
-    .await?;
+    let items = store
+        .news_fetched_between(
+            day(NaiveTime::MIN),
+            day(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
+        )
+        .await?;
     let export_key = write_export(archive, export_date, &items).await?;
     Ok(MaintenanceReport {
         ran_at: now,
@@ -114,27 +116,4 @@ pub async fn run(
         export_key,
         unclassified_items: items.iter().filter(|i| i.evidence.is_empty()).count(),
     })
-}
-
-/// Every item in a window, newest first, page by page.
-async fn news_between(
-    store: &dyn Store,
-    since: Timestamp,
-    until: Timestamp,
-) -> Result<Vec<NewsItem>, StoreError> {
-    let mut items = Vec::new();
-    let mut query = NewsQuery {
-        since: Some(since),
-        until: Some(until),
-        limit: *PAGE_LIMITS.end(),
-        ..NewsQuery::default()
-    };
-    loop {
-        let page = store.list_news(&query).await?;
-        items.extend(page.items);
-        match page.next_cursor {
-            Some(cursor) => query.cursor = Some(cursor),
-            None => return Ok(items),
-        }
-    }
 }

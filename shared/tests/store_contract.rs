@@ -569,6 +569,38 @@ async fn readings_window_pages_and_summary(store: &dyn Store) {
     );
 }
 
+/// Items are found by the time they were first stored, whatever their publication time, in
+/// `[since, until]` inclusive, oldest first.
+async fn news_by_fetch_time(store: &dyn Store) {
+    let day = |d: u32, h: u32| {
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0)
+            .single()
+            .expect("valid time")
+    };
+    let mut late = item(1, Category::Trade, "espn", Some(day(1, 9)));
+    late.fetched_at = day(20, 8);
+    let mut first = item(2, Category::Other, "espn", Some(day(20, 1)));
+    first.fetched_at = day(20, 0);
+    let mut next_day = item(3, Category::Signing, "realgm", Some(day(20, 23)));
+    next_day.fetched_at = day(21, 0);
+    store
+        .insert_news(&[late.clone(), first.clone(), next_day.clone()])
+        .await
+        .expect("insert");
+
+    let found = store
+        .news_fetched_between(day(20, 0), day(20, 23) + Duration::seconds(3599))
+        .await
+        .expect("query");
+    let ids: Vec<&str> = found.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, [first.id.as_str(), late.id.as_str()]);
+    let next = store
+        .news_fetched_between(day(21, 0), day(21, 0))
+        .await
+        .expect("query");
+    assert_eq!(next.len(), 1, "both ends are inclusive");
+}
+
 macro_rules! contract_suite {
     ($backend:ident) => {
         mod $backend {
@@ -590,6 +622,7 @@ macro_rules! contract_suite {
             case!(stats_count_each_item_once_per_day);
             case!(racing_inserts_count_each_item_once);
             case!(undated_items_sort_by_fetch_time);
+            case!(news_by_fetch_time);
             case!(bad_cursors_are_typed_errors);
             case!(feed_state_round_trips);
             case!(users_lifecycle_and_email_uniqueness);

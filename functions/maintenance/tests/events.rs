@@ -6,7 +6,10 @@ use shared::testing;
 use shared::testing::emulator::{self, Emulator};
 use std::sync::Arc;
 
-async fn seeded() -> (
+/// The sample feeds (items published 2026-11-20) ingested at `at`.
+async fn seeded(
+    at: chrono::DateTime<chrono::Utc>,
+) -> (
     testing::Harness,
     shared::archive::LocalArchive,
     tempfile::TempDir,
@@ -14,9 +17,7 @@ async fn seeded() -> (
     let harness = testing::sqlite().await;
     let (archive, dir) = testing::local_archive();
     let pipeline = testing::ingest(harness.store.clone(), Arc::new(archive.clone()));
-    let summary = pipeline
-        .run(&testing::sample_feeds(), chrono::Utc::now())
-        .await;
+    let summary = pipeline.run(&testing::sample_feeds(), at).await;
     assert_eq!(summary.feeds_failed, 0);
     (harness, archive, dir)
 }
@@ -29,7 +30,7 @@ async fn the_schedule_event_runs_the_job() {
     );
     let _event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("event")).expect("JSON");
-    let (harness, archive, _dir) = seeded().await;
+    let (harness, archive, _dir) = seeded(chrono::Utc::now()).await;
     let report = maintenance::handle(harness.store.as_ref(), &archive, &testing::sample_feeds())
         .await
         .expect("runs");
@@ -39,7 +40,11 @@ async fn the_schedule_event_runs_the_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_the_previous_day_and_reports_freshness() {
-    let (harness, archive, _dir) = seeded().await;
+    let ingested = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .expect("time");
+    let (harness, archive, _dir) = seeded(ingested).await;
     let now = chrono::Utc
         .with_ymd_and_hms(2026, 11, 21, 6, 0, 0)
         .single()
@@ -56,7 +61,7 @@ async fn exports_the_previous_day_and_reports_freshness() {
     assert_eq!(report.export_date.to_string(), "2026-11-20");
     assert_eq!(
         report.exported_items, 28,
-        "every sample item is dated 2026-11-20"
+        "every sample item was first stored on 2026-11-20"
     );
     let body = archive
         .get(&report.export_key)
@@ -78,6 +83,30 @@ async fn exports_the_previous_day_and_reports_freshness() {
     .await
     .expect("runs");
     assert_eq!((stale.stale_feeds, stale.exported_items), (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_ingested_after_its_publication_day_is_exported_on_its_ingest_day() {
+    let at = |day: u32| {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, day, 6, 0, 0)
+            .single()
+            .expect("time")
+    };
+    // Published on the 20th, first stored on the 22nd.
+    let (harness, archive, _dir) = seeded(at(22)).await;
+    let feeds = testing::sample_feeds();
+    let run = |now| shared::maintenance::run(harness.store.as_ref(), &archive, &feeds, now, 24);
+    let publication_day = run(at(21)).await.expect("runs");
+    assert_eq!(publication_day.exported_items, 0);
+    let ingest_day = run(at(23)).await.expect("runs");
+    assert_eq!(
+        (
+            ingest_day.export_date.to_string(),
+            ingest_day.exported_items
+        ),
+        ("2026-11-22".to_owned(), 28)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -104,6 +104,12 @@ pub struct InsertOutcome {
 pub trait NewsStore: Send + Sync {
     /// Stores the items not stored yet; existing ids are left untouched (idempotent).
     async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError>;
+    /// Every item first stored within `[since, until]` (ingest time), oldest first.
+    async fn news_fetched_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<NewsItem>, StoreError>;
     /// One item by id.
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
     /// A page of items, newest first.

@@ -124,6 +124,12 @@ pub const NEWS_BY_CATEGORY_SOURCE: IndexDef = IndexDef {
     partition: s("category_source"),
     sort: Some(s("sort_key")),
 };
+/// News by the time ingest first stored them (`fetched_at`): the daily export's day.
+pub const NEWS_BY_FETCHED: IndexDef = IndexDef {
+    name: "by_fetched",
+    partition: s("kind"),
+    sort: Some(s("fetched_at")),
+};
 /// Users oldest first.
 pub const USERS_BY_KIND: IndexDef = IndexDef {
     name: "by_kind",
@@ -142,6 +148,7 @@ pub const NEWS: TableDef = TableDef {
         NEWS_BY_CATEGORY,
         NEWS_BY_SOURCE,
         NEWS_BY_CATEGORY_SOURCE,
+        NEWS_BY_FETCHED,
     ],
     ttl: Some("expires_at"),
 };

@@ -9,6 +9,7 @@ use super::{
     StoreError, UserStore,
 };
 use crate::classify::Category;
+use crate::model::time::format_timestamp;
 use crate::model::{
     DeviceId, FeedState, NewUser, NewsItem, Page, Reading, Timestamp, User, UserPatch,
 };
@@ -30,6 +31,7 @@ CREATE INDEX IF NOT EXISTS news_by_time ON news(sort_key);
 CREATE INDEX IF NOT EXISTS news_by_category ON news(category, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_source ON news(source, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_category_source ON news(category, source, sort_key);
+CREATE INDEX IF NOT EXISTS news_by_fetched ON news(json_extract(doc, '$.fetched_at'));
 CREATE TABLE IF NOT EXISTS news_counts (
     day TEXT NOT NULL,
     category TEXT NOT NULL,
@@ -181,6 +183,27 @@ impl NewsStore for SqliteStore {
         let id = id.to_owned();
         self.run(move |conn| read_doc(conn, "SELECT doc FROM news WHERE id = ?1", &id))
             .await
+    }
+
+    async fn news_fetched_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<NewsItem>, StoreError> {
+        let (since, until) = (format_timestamp(&since), format_timestamp(&until));
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT doc FROM news WHERE json_extract(doc, '$.fetched_at') BETWEEN ?1 AND ?2
+                     ORDER BY json_extract(doc, '$.fetched_at')",
+                )
+                .map_err(backend)?;
+            let docs = stmt
+                .query_map(params![since, until], |row| row.get::<_, String>(0))
+                .map_err(backend)?;
+            docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
+        })
+        .await
     }
 
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {

@@ -1,8 +1,10 @@
 //! The news table: news items, the stats counters and feed state.
 
 use super::*;
+use crate::model::time::format_timestamp;
 use crate::store::schema::{
-    NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_SOURCE, NEWS_BY_TIME, NEWS_KIND,
+    NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_FETCHED, NEWS_BY_SOURCE, NEWS_BY_TIME,
+    NEWS_KIND,
 };
 
 /// New news items per transaction: with at most one day and one month counter per item and
@@ -244,6 +246,30 @@ impl NewsStore for DynamoStore {
             .await?
             .map(from_item)
             .transpose()
+    }
+
+    async fn news_fetched_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<NewsItem>, StoreError> {
+        let sort = NEWS_BY_FETCHED.sort.map_or("fetched_at", |key| key.name);
+        let request = self
+            .client
+            .query()
+            .table_name(&self.tables.news)
+            .index_name(NEWS_BY_FETCHED.name)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+            .expression_attribute_names("#pk", NEWS_BY_FETCHED.partition.name)
+            .expression_attribute_names("#sk", sort)
+            .expression_attribute_values(":pk", s(NEWS_KIND))
+            .expression_attribute_values(":lo", s(format_timestamp(&since)))
+            .expression_attribute_values(":hi", s(format_timestamp(&until)));
+        self.query_rows(request, usize::MAX)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError> {
