@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3),
-# the browser end-to-end test (tracker serve + headless Chromium), schemathesis, the cargo-lambda
-# smoke test, the infrastructure checks, and a bounded cargo fuzz run of each fuzz target.
+# Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3) and the
+# real Lambda emulator, the browser end-to-end test (tracker serve + headless Chromium),
+# schemathesis, the cargo-lambda smoke test, the infrastructure checks with a deploy of the SAM
+# and CDK stacks on moto, `sam build` + `sam local invoke`/`start-api` in Docker
+# (scripts/sam-local.sh, which installs Docker and qemu), and a bounded cargo fuzz run of each
+# fuzz target.
 # Installs the system packages it needs when they are missing (Debian: Java 17 for DynamoDB Local,
 # Node/npm, Chromium, python3-venv, curl, shellcheck, a C++ compiler for cargo fuzz; as root or
 # through sudo).
@@ -94,6 +97,9 @@ kill "$CL_PID"
 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0 \
   "$INFRA_VENV/bin/sam" validate --lint --region us-east-1 --template template.yaml
 PATH="$INFRA_VENV/bin:$PATH" "$INFRA_VENV/bin/pytest" -q infra/tests
+
+echo "== sam local invoke and start-api: every function in Docker on the stand-in base image (scripts/sam-local.sh)" >&2
+scripts/sam-local.sh
 
 echo "== parser and request fuzzing: cargo fuzz, ${FUZZ_SECONDS:-60}s per target (scripts/fuzz.sh)" >&2
 scripts/fuzz.sh
