@@ -84,19 +84,6 @@ async fn the_invocation_fails_only_when_every_feed_failed() {
     assert_eq!(err.to_string(), "all 2 feeds failed");
 }
 
-/// The environment the template gives the ingest function, on the local servers.
-fn function_env(
-    store: &shared::store::dynamo::DynamoStore,
-    archive: &shared::archive::S3Archive,
-    feeds: &[shared::config::FeedConfig],
-) -> Vec<(&'static str, String)> {
-    let mut env = emulator::local_aws_env();
-    env.extend(emulator::table_env(store.tables()));
-    env.push(("ARCHIVE_BUCKET", archive.bucket().to_string()));
-    env.push(("FEEDS_JSON", serde_json::to_string(feeds).expect("JSON")));
-    env
-}
-
 fn event_bytes(name: &str) -> Vec<u8> {
     serde_json::to_vec(&event(name)).expect("JSON")
 }
@@ -107,7 +94,7 @@ async fn the_binary_under_the_emulator_stores_each_item_once() {
     let archive = testing::s3_archive().await;
     let feeds = testing::sample_feeds();
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_ingest"));
-    let function = Emulator::start(binary, function_env(&store, &archive, &feeds)).await;
+    let function = Emulator::start(binary, emulator::scheduled_env(&store, &archive, &feeds)).await;
 
     let first = function.invoke(&event_bytes("ingest-schedule.json")).await;
     assert_eq!(
@@ -147,7 +134,7 @@ async fn the_binary_under_the_emulator_reports_an_error_when_every_feed_fails() 
         feed.url = "/no/such/feed.xml".into();
     }
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_ingest"));
-    let function = Emulator::start(binary, function_env(&store, &archive, &feeds)).await;
+    let function = Emulator::start(binary, emulator::scheduled_env(&store, &archive, &feeds)).await;
     let answer = function.invoke(&event_bytes("ingest-schedule.json")).await;
     assert_eq!(
         answer["errorMessage"], "all 2 feeds failed",

@@ -114,10 +114,7 @@ async fn the_binary_under_the_emulator_runs_the_job() {
     let store = testing::dynamo_store().await;
     let archive = testing::s3_archive().await;
     let feeds = testing::sample_feeds();
-    let mut env = emulator::local_aws_env();
-    env.extend(emulator::table_env(store.tables()));
-    env.push(("ARCHIVE_BUCKET", archive.bucket().to_string()));
-    env.push(("FEEDS_JSON", serde_json::to_string(&feeds).expect("JSON")));
+    let env = emulator::scheduled_env(&store, &archive, &feeds);
     let pipeline = testing::ingest(Arc::new(store), Arc::new(archive.clone()));
     assert_eq!(pipeline.run(&feeds, chrono::Utc::now()).await.items_new, 28);
 

@@ -146,3 +146,21 @@ pub fn table_env(
         .into_iter()
         .map(|def| (def.env_var, names.name_of(def).to_string()))
 }
+
+/// The environment the template gives the scheduled functions (ingest, maintenance), on the
+/// local servers: [`local_aws_env`], the tables of `store`, the bucket of `archive` and `feeds`.
+#[cfg(all(feature = "dynamodb", feature = "s3"))]
+pub fn scheduled_env(
+    store: &crate::store::dynamo::DynamoStore,
+    archive: &crate::archive::S3Archive,
+    feeds: &[crate::config::FeedConfig],
+) -> Vec<(&'static str, String)> {
+    let mut env = local_aws_env();
+    env.extend(table_env(store.tables()));
+    env.push((
+        crate::config::ARCHIVE_BUCKET_ENV,
+        archive.bucket().to_string(),
+    ));
+    env.push(("FEEDS_JSON", serde_json::to_string(feeds).expect("JSON")));
+    env
+}
