@@ -10,7 +10,6 @@ unexpected answer.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import boto3
 import yaml
+
+from rie import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = os.environ
@@ -128,19 +129,12 @@ def invokes(template, env_file):
 
 
 def start_api(template, env_file):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([ENV["SAM"], "local", "start-api", "-t", str(template), "-p", str(port),
                                "--skip-pull-image", "--env-vars", str(env_file)],
                               cwd=ROOT, env=sam_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        check(wait_listening(port, tries=120, pause=0.5), "sam local start-api listens", "")
         # sam local does not run the JWT authorizer: a protected route sees no claims, so the
         # function itself answers 401, as it would to any request the gateway let through unsigned.
         for path, status in [("/health", 200), ("/news?limit=2", 200), ("/news/stats", 200), ("/users/me", 401)]:

@@ -16,11 +16,9 @@ builds. A missing one fails the test.
 import io
 import json
 import os
-import socket
 import subprocess
-import tempfile
+import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -31,6 +29,9 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
 from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from rie import Emulator  # noqa: E402
 
 # Resource types moto's CloudFormation does not implement: it reports them CREATE_COMPLETE with no
 # type and creates nothing. Any other resource missing from the stack fails the test, and a type
@@ -215,30 +216,13 @@ def test_functions_are_configured_as_the_template_says(aws, stack):
         assert env["ARCHIVE_BUCKET"] in buckets, (function, env)
 
 
-class Emulator:
-    """A host-built function binary under aws-lambda-rie on a free loopback port."""
+class Function(Emulator):
+    """A host-built function binary under aws-lambda-rie, answering events of events/."""
 
     def __init__(self, binary, env):
         if not binary.is_file():
             pytest.fail(f"{binary} is missing: cargo test builds it (run scripts/test.sh)")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [required_env("TRACKER_TEST_RIE"), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}", str(binary)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(400):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.025)
-        pytest.fail(f"the emulator did not listen:\n{self.logs()}")
-
-    def invoke(self, event):
-        url = f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
-        return json.loads(urllib.request.urlopen(urllib.request.Request(url, data=event), timeout=60).read())
+        super().__init__(required_env("TRACKER_TEST_RIE"), binary, env)
 
     def api(self, event_file):
         """(status, JSON body or None) of an API Gateway event from events/."""
@@ -247,17 +231,6 @@ class Emulator:
         body = json.loads(answer["body"]) if answer.get("body") else None
         assert answer["statusCode"] < 500, f"{event_file}: {answer}\n{self.logs()}"
         return answer["statusCode"], body
-
-    def logs(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait()
         self.log.close()
 
 
@@ -271,7 +244,7 @@ def run(aws, moto_url, resources, function, binary, **overrides):
         "AWS_ENDPOINT_URL": moto_url, "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
         "AWS_LAMBDA_LOG_FORMAT": "JSON", **overrides,
     }
-    return Emulator(ROOT / "target" / "debug" / binary, env)
+    return Function(ROOT / "target" / "debug" / binary, env)
 
 
 def test_the_deployed_functions_work_on_the_stacks_tables_and_bucket(aws, moto_url, stack):

@@ -13,51 +13,28 @@ table row). The emulator's internal Runtime API binds 127.0.0.1:9001, so runs ar
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rie import Emulator  # noqa: E402
 
 RIE, BINARY, EVENT_FILE = sys.argv[1:4]
 EVENT = open(EVENT_FILE, "rb").read()
 RUNS = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 20
 MARKDOWN = "--markdown" in sys.argv
-INIT = re.compile(rb"INIT REPORT\(durationMs: ([0-9.]+)\)")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+INIT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
 
 
 def one_run():
     """(init ms, first answer ms, answer) of one fresh emulator and binary."""
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [RIE, "--runtime-interface-emulator-address", f"127.0.0.1:{port}", BINARY],
-            stdout=log, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(400):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.005)
-            url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-            start = time.perf_counter()
-            answer = urllib.request.urlopen(urllib.request.Request(url, data=EVENT), timeout=60).read()
-            first = (time.perf_counter() - start) * 1000
-        finally:
-            proc.terminate()
-            proc.wait()
-        log.seek(0)
-        init = INIT.search(log.read())
-    return (float(init.group(1)) if init else None), first, json.loads(answer)
+    with Emulator(RIE, BINARY) as emulator:
+        start = time.perf_counter()
+        answer = emulator.invoke(EVENT)
+        first = (time.perf_counter() - start) * 1000
+        init = INIT.search(emulator.logs())
+    return (float(init.group(1)) if init else None), first, answer
 
 
 def outcome(answer):
