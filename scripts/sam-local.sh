@@ -4,9 +4,10 @@
 # qemu-user-static, binfmt-support, make; as root or with sudo), starts dockerd if no daemon
 # answers, registers qemu for arm64 binaries, builds the stand-in base image (scripts/lambda-base/:
 # no registry is reachable here, so public.ecr.aws/lambda/provided:al2023-arm64 is built locally
-# from Debian arm64 packages), runs `sam build` (SAM_BUILD_DIR reuses an existing build), and starts
-# DynamoDB Local and moto (scripts/test-servers.sh) plus what the containers reach on the Docker
-# bridge: a moto for S3 and the sample feeds over HTTP.
+# from Debian arm64 packages), runs `sam build` (SAM_BUILD_DIR reuses an existing build) and
+# checks its artifacts (scripts/check-artifacts.sh), and starts DynamoDB Local and moto
+# (scripts/test-servers.sh) plus what the containers reach on the Docker bridge: a moto for S3 and
+# the sample feeds over HTTP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,6 +66,8 @@ if [ -z "${SAM_BUILD_DIR:-}" ]; then
     || { tail -n 40 "$LOGS/sam-build.log" >&2; exit 1; }
   echo "sam build: $(( $(date +%s) - started )) s" >&2
 fi
+echo "== each artifact holds only the code its function may use" >&2
+scripts/check-artifacts.sh "$BUILD_DIR"
 
 # What containers reach: this machine's address on the Docker bridge.
 BRIDGE=$(python3 -c 'import fcntl, socket, struct, sys

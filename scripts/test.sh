@@ -6,7 +6,7 @@
 # (scripts/sam-local.sh, which installs Docker and qemu), and a bounded cargo fuzz run of each
 # fuzz target.
 # Installs the system packages it needs when they are missing (Debian: Java 17 for DynamoDB Local,
-# Node/npm, Chromium, python3-venv, curl, shellcheck, a C++ compiler for cargo fuzz; as root or
+# Node/npm, Chromium, python3-venv, curl, shellcheck, make, a C++ compiler for cargo fuzz; as root or
 # through sudo).
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -17,6 +17,7 @@ command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v npm >/dev/null || need+=(npm)
 command -v curl >/dev/null || need+=(curl)
 command -v c++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
