@@ -261,3 +261,33 @@ def test_retention_parameters_allow_zero(sam):
     for name in ("RetentionDays", "MetricsRetentionDays"):
         assert sam["Parameters"][name]["MinValue"] == 0, name
         assert "0 keeps" in sam["Parameters"][name]["Description"], name
+
+
+def _role_grants_trace_writes(template, role):
+    """Does the role send X-Ray segments: the managed write-only policy (SAM) or a statement
+    allowing xray:PutTraceSegments (CDK), inline or in a policy attached to it?"""
+    props = template["Resources"][role]["Properties"]
+    if "AWSXrayWriteOnlyAccess" in str(props.get("ManagedPolicyArns", [])):
+        return True
+    documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+    documents += [r["Properties"]["PolicyDocument"] for r in template["Resources"].values()
+                  if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"].get("Roles", [])]
+    actions = set()
+    for document in documents:
+        for statement in document["Statement"]:
+            if statement["Effect"] == "Allow":
+                action = statement["Action"]
+                actions |= set(action if isinstance(action, list) else [action])
+    return "xray:PutTraceSegments" in actions
+
+
+def test_every_function_is_traced_and_may_send_its_subsegments(sam_cfn, cdk):
+    """Active X-Ray tracing on each of the five functions of both stacks, with a role that may
+    send the subsegments shared::aws::xray reports for every DynamoDB and S3 call."""
+    for stack, template in (("sam", sam_cfn), ("cdk", cdk)):
+        functions = {k: r["Properties"] for k, r in template["Resources"].items()
+                     if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Runtime") == "provided.al2023"}
+        assert len(functions) == 5, (stack, sorted(functions))
+        for logical, fn in functions.items():
+            assert fn.get("TracingConfig") == {"Mode": "Active"}, (stack, logical)
+            assert _role_grants_trace_writes(template, fn["Role"]["Fn::GetAtt"][0]), (stack, logical)

@@ -1,9 +1,13 @@
 //! AWS clients from the standard configuration chain (environment, profile, role), honouring
 //! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_S3` for local servers.
+//! Every client reports its calls to X-Ray ([`xray`]) when the invocation is traced.
+
+pub mod xray;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use xray::XrayInterceptor;
 
 /// The SDKs' HTTPS client: hyper 1 with rustls on ring.
 pub fn http_client() -> SharedHttpClient {
@@ -20,20 +24,41 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
-/// A DynamoDB client.
+/// A DynamoDB client, traced from the process environment.
 #[cfg(feature = "dynamodb")]
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+    traced_dynamodb(config, XrayInterceptor::new())
 }
 
-/// An S3 client; a custom S3 endpoint implies path-style addressing (local S3 servers).
+/// A DynamoDB client reporting its calls through `xray`.
+#[cfg(feature = "dynamodb")]
+pub fn traced_dynamodb(config: &SdkConfig, xray: XrayInterceptor) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(xray)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// An S3 client, traced from the process environment; a custom S3 endpoint implies path-style
+/// addressing (local S3 servers).
 #[cfg(feature = "s3")]
 pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
     let custom_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
         .iter()
         .any(|v| std::env::var_os(v).is_some());
-    let s3_config = aws_sdk_s3::config::Builder::from(config)
-        .force_path_style(custom_endpoint)
+    traced_s3(config, XrayInterceptor::new(), custom_endpoint)
+}
+
+/// An S3 client reporting its calls through `xray`, with path-style addressing or not.
+#[cfg(feature = "s3")]
+pub fn traced_s3(
+    config: &SdkConfig,
+    xray: XrayInterceptor,
+    path_style: bool,
+) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(path_style)
+        .interceptor(xray)
         .build();
-    aws_sdk_s3::Client::from_conf(s3_config)
+    aws_sdk_s3::Client::from_conf(config)
 }

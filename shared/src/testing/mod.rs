@@ -88,9 +88,15 @@ pub async fn sqlite() -> Harness {
 /// A store on fresh, uniquely named tables of DynamoDB Local.
 #[cfg(feature = "dynamodb")]
 pub async fn dynamo_store() -> DynamoStore {
+    traced_dynamo_store(crate::aws::xray::XrayInterceptor::new()).await
+}
+
+/// [`dynamo_store`] with its client reporting calls through `xray`.
+#[cfg(feature = "dynamodb")]
+pub async fn traced_dynamo_store(xray: crate::aws::xray::XrayInterceptor) -> DynamoStore {
     let config = local_config(&endpoint(DYNAMODB_ENV, "DynamoDB Local"));
     let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&config),
+        crate::aws::traced_dynamodb(&config, xray),
         TableNames::prefixed(&unique("t")),
     );
     store
@@ -112,12 +118,14 @@ pub async fn dynamo() -> Harness {
 /// An archive on a fresh bucket of the S3 server.
 #[cfg(feature = "s3")]
 pub async fn s3_archive() -> S3Archive {
+    traced_s3_archive(crate::aws::xray::XrayInterceptor::new()).await
+}
+
+/// [`s3_archive`] with its client reporting calls through `xray`.
+#[cfg(feature = "s3")]
+pub async fn traced_s3_archive(xray: crate::aws::xray::XrayInterceptor) -> S3Archive {
     let config = local_config(&endpoint(S3_ENV, "the S3 server"));
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let client = crate::aws::traced_s3(&config, xray, true);
     let archive = S3Archive::new(client, unique("b"));
     archive
         .create_bucket()
