@@ -24,6 +24,7 @@ echo; echo "| function | arm64 bootstrap |"; echo "| --- | --- |"
 for dir in "$SAM_OUT"/*Function; do
   echo "| $(basename "$dir") | $(stat -c %s "$dir/bootstrap") bytes ($(( $(stat -c %s "$dir/bootstrap") / 1024 )) KiB) |"
 done
+scripts/check-artifacts.sh "$SAM_OUT" >/dev/null
 
 echo; echo "## Lambda cold starts under the real emulator (aws-lambda-rie): Init Duration and first answer, 20 runs"
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1

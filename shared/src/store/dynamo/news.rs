@@ -77,16 +77,20 @@ fn news_record(item: &NewsItem) -> Result<Item, StoreError> {
     Ok(record)
 }
 
+/// A news item with its stored record, encoded once.
+type Encoded<'a> = (&'a NewsItem, Item);
+
 /// Groups `items` into transactions within DynamoDB's action and request-size limits; an item
 /// too large for DynamoDB is left out, logged and returned in `oversized`.
 fn transactions<'a>(
     items: Vec<&'a NewsItem>,
     oversized: &mut Vec<String>,
-) -> Result<Vec<Vec<&'a NewsItem>>, StoreError> {
+) -> Result<Vec<Vec<Encoded<'a>>>, StoreError> {
     let mut chunks = vec![Vec::new()];
     let mut bytes = 0;
     for item in items {
-        let size = item_size(&news_record(item)?);
+        let record = news_record(item)?;
+        let size = item_size(&record);
         if size > MAX_ITEM_BYTES {
             tracing::warn!(id = %item.id, size, "news item over DynamoDB's 400 KB item limit: skipped");
             oversized.push(item.id.clone());
@@ -94,10 +98,10 @@ fn transactions<'a>(
         }
         let chunk = chunks.last_mut().expect("never empty");
         if chunk.len() == NEWS_PER_TRANSACTION || bytes + size > MAX_TRANSACTION_BYTES {
-            chunks.push(vec![item]);
+            chunks.push(vec![(item, record)]);
             bytes = size;
         } else {
-            chunk.push(item);
+            chunk.push((item, record));
             bytes += size;
         }
     }
@@ -127,26 +131,25 @@ impl DynamoStore {
     /// transaction; items that turn out to exist (a concurrent run) are left out and counted.
     async fn insert_chunk(
         &self,
-        items: &[&NewsItem],
+        mut pending: Vec<Encoded<'_>>,
         outcome: &mut InsertOutcome,
     ) -> Result<(), StoreError> {
-        let mut pending: Vec<&NewsItem> = items.to_vec();
         for attempt in 1..=MAX_RETRIES {
             if pending.is_empty() {
                 return Ok(());
             }
             let mut actions = Vec::with_capacity(pending.len() + 2);
-            for item in &pending {
+            for (_, record) in &pending {
                 let put = Put::builder()
                     .table_name(&self.tables.news)
-                    .set_item(Some(news_record(item)?))
+                    .set_item(Some(record.clone()))
                     .condition_expression("attribute_not_exists(id)")
                     .build()
                     .map_err(|e| backend("Put", e))?;
                 actions.push(TransactWriteItem::builder().put(put).build());
             }
             let mut counters: BTreeMap<Counter, BTreeMap<Category, u64>> = BTreeMap::new();
-            for (day, counts) in daily_counts(pending.iter().copied()) {
+            for (day, counts) in daily_counts(pending.iter().map(|(item, _)| *item)) {
                 for counter in [Counter::Day(day), Counter::month_of(day), Counter::All] {
                     let entry = counters.entry(counter).or_default();
                     for (category, n) in &counts {
@@ -161,7 +164,7 @@ impl DynamoStore {
                 Ok(()) => {
                     outcome
                         .inserted
-                        .extend(pending.iter().map(|i| i.id.clone()));
+                        .extend(pending.iter().map(|(item, _)| item.id.clone()));
                     return Ok(());
                 }
                 Err(err) => err,
@@ -233,7 +236,7 @@ impl NewsStore for DynamoStore {
             })
             .collect();
         for chunk in transactions(fresh, &mut outcome.oversized)? {
-            self.insert_chunk(&chunk, &mut outcome).await?;
+            self.insert_chunk(chunk, &mut outcome).await?;
         }
         Ok(outcome)
     }
