@@ -1,12 +1,12 @@
-// NBA Trade Tracker news page: talks only to the public API (GET /news), so it can be hosted
-// anywhere. Filters, cursor paging, JST switch, evidence on hover/focus, and an auto-refresh
-// that prepends new items without moving what the reader is looking at.
+// NBA Trade Tracker news page: talks only to the public API (GET /news) of its own origin
+// (`tracker serve`, or CloudFront in front of the page bucket and the API), so it runs under a
+// CSP of connect-src 'self'. Filters, cursor paging, JST switch, evidence on hover/focus, and an
+// auto-refresh that prepends new items without moving what the reader is looking at. Feed text is
+// only ever set as text, and a link becomes an href only when it is http(s).
 "use strict";
 
 const PAGE = 20;
 const REFRESH_MS = 60_000;
-const params = new URLSearchParams(location.search);
-const API = (params.get("api") ?? document.querySelector('meta[name="api-base"]').content ?? "").replace(/\/$/, "");
 
 const list = document.getElementById("news");
 const more = document.getElementById("load-more");
@@ -22,7 +22,7 @@ function query(extra = {}) {
   if (state.category) q.set("category", state.category);
   if (state.source) q.set("source", state.source);
   for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
-  return `${API}/news?${q}`;
+  return `/news?${q}`;
 }
 
 async function fetchPage(cursor) {
@@ -45,6 +45,16 @@ function evidenceText(item) {
   return `${item.category} because: ${parts.join("; ")}`;
 }
 
+// The link as an absolute http(s) URL, or null: never a javascript:, data: or other scheme.
+function safeLink(link) {
+  try {
+    const url = new URL(link);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function card(item) {
   const node = template.content.firstElementChild.cloneNode(true);
   node.dataset.id = item.id;
@@ -61,7 +71,8 @@ function card(item) {
   time.textContent = formatTime(when);
   const link = node.querySelector(".title");
   link.textContent = item.title || "(untitled)";
-  if (item.link) link.href = item.link; else link.removeAttribute("href");
+  const href = item.link ? safeLink(item.link) : null;
+  if (href) link.href = href; else link.removeAttribute("href");
   node.querySelector(".summary").textContent = item.summary;
   return node;
 }

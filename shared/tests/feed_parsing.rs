@@ -394,3 +394,52 @@ proptest! {
         let _ = parse(parts.concat().as_bytes());
     }
 }
+
+#[test]
+fn only_http_and_https_links_are_kept_and_their_items_stay() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/e2e/fixtures/hostile-feed.xml"
+    ))
+    .expect("the hostile feed of the browser test");
+    let feed = parse(&bytes).expect("parses");
+    let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
+    assert_eq!(
+        links,
+        [
+            None,
+            None,
+            None,
+            None,
+            Some("https://hostile.example/articles/suns-sign-guard")
+        ]
+    );
+    assert!(feed.items.iter().all(|i| !i.title.contains('<')));
+    assert_eq!(feed.items[0].summary, "Summary stays text");
+}
+
+#[test]
+fn relative_links_resolve_and_overlong_ones_are_dropped() {
+    let long = format!("https://example.com/{}", "a".repeat(2_100));
+    let xml = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <link>https://site.example/news/</link>
+        <item><title>a</title><link>/story/1</link></item>
+        <item><title>b</title><link>{long}</link></item>
+        <item><title>c</title><link>mailto:desk@site.example</link></item>
+        <item><title>d</title><link>https://site.example/x?y=1</link></item>
+        </channel></rss>"#
+    );
+    let feed = parse(xml.as_bytes()).expect("parses");
+    assert_eq!(feed.link.as_deref(), Some("https://site.example/news/"));
+    let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
+    assert_eq!(
+        links,
+        [
+            Some("https://site.example/story/1"),
+            None,
+            None,
+            Some("https://site.example/x?y=1")
+        ]
+    );
+}

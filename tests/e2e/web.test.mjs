@@ -1,5 +1,7 @@
 // Starts `tracker serve` on a free port with the bundled sample feeds, waits for the first
-// ingest, then checks the API and the news page in real headless Chromium.
+// ingest, then checks the API and the news page in real headless Chromium, under the security
+// headers serve sends (the same CloudFront sends): no CSP violation, and a hostile feed's links and
+// markup never become links or markup.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -29,24 +31,41 @@ async function getJson(path) {
   return { status: response.status, body: await response.json() };
 }
 
-before(async () => {
-  assert.ok(existsSync(BIN), `${BIN} is missing: build it with cargo build -p tracker`);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
+// `tracker serve` of FEEDS on a free port with a fresh data folder, once its first ingest stored
+// `total` items: { proc, base }.
+async function serve(feeds, total) {
   const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}`;
   const data = mkdtempSync(join(tmpdir(), "tracker-e2e-"));
-  server = spawn(BIN, ["serve", "--port", String(port), "--feeds", "samples/feeds.json", "--data-dir", data], { cwd: ROOT });
-  server.stderr.on("data", (d) => { log += d; });
-  server.stdout.on("data", (d) => { log += d; });
+  const proc = spawn(BIN, ["serve", "--port", String(port), "--feeds", feeds, "--data-dir", data], { cwd: ROOT });
+  proc.stderr.on("data", (d) => { log += d; });
+  proc.stdout.on("data", (d) => { log += d; });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const { body } = await getJson("/news/stats");
-      if (body.total === 28) break;
+      const response = await fetch(`${url}/news/stats`);
+      if ((await response.json()).total === total) break;
     } catch { /* not up yet */ }
     assert.ok(Date.now() < deadline, `tracker serve did not finish its first ingest:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  return { proc, base: url };
+}
+
+// A page that records every CSP violation in window.__csp.
+async function watchedPage(context) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return page;
+}
+
+before(async () => {
+  assert.ok(existsSync(BIN), `${BIN} is missing: build it with cargo build -p tracker`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
+  ({ proc: server, base } = await serve("samples/feeds.json", 28));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
@@ -74,8 +93,13 @@ test("the API serves what the first ingest stored", async () => {
 
 test("the page shows cards, filters, pages and switches to JST", async () => {
   const context = await browser.newContext({ timezoneId: "America/New_York", locale: "en-US" });
-  const page = await context.newPage();
-  await page.goto(`${base}/`);
+  const page = await watchedPage(context);
+  const response = await page.goto(`${base}/`);
+  const headers = response.headers();
+  assert.match(headers["content-security-policy"], /default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/);
+  assert.equal(headers["x-content-type-options"], "nosniff");
+  assert.equal(headers["referrer-policy"], "no-referrer");
+  assert.match(headers["strict-transport-security"], /max-age=\d+/);
   const cards = page.locator(".card");
   await page.waitForFunction(() => document.querySelectorAll(".card").length === 20);
 
@@ -111,5 +135,49 @@ test("the page shows cards, filters, pages and switches to JST", async () => {
 
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "news-page.png"), fullPage: true });
+
+  // The page did all that under the CSP; an inline script, which the CSP forbids, is reported.
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  await page.evaluate(() => { const s = document.createElement("script"); s.textContent = "window.ran = 1"; document.body.append(s); });
+  await page.waitForFunction(() => window.__csp.length === 1);
+  assert.equal(await page.evaluate(() => window.ran), undefined);
+  await context.close();
+});
+
+test("a hostile feed's links and markup stay inert", async () => {
+  const hostile = await serve("tests/e2e/fixtures/hostile-feeds.json", 5);
+  try {
+    const items = (await (await fetch(`${hostile.base}/news?limit=10`)).json()).items;
+    assert.deepEqual(items.map((i) => i.link), [null, null, null, null, "https://hostile.example/articles/suns-sign-guard"]);
+    const context = await browser.newContext();
+    const page = await watchedPage(context);
+    await page.goto(`${hostile.base}/`);
+    await page.waitForFunction(() => document.querySelectorAll(".card").length === 5);
+    const hrefs = await page.locator(".card a[href]").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+    assert.deepEqual(hrefs, ["https://hostile.example/articles/suns-sign-guard"]);
+    assert.equal(await page.locator("#news img, #news script").count(), 0);
+    assert.equal(await page.title(), "NBA Trade Tracker");
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    await context.close();
+  } finally {
+    hostile.proc.kill("SIGINT");
+  }
+});
+
+test("the page itself refuses non-http links whatever the API returns", async () => {
+  const context = await browser.newContext();
+  const page = await watchedPage(context);
+  const item = (n, link) => ({
+    id: `x${n}`, title: `<b>Item ${n}</b>`, link, summary: "<img src=x>", source: "Test", category: "Trade",
+    evidence: [], published_at: "2026-11-23T12:00:00Z", fetched_at: "2026-11-23T12:00:00Z",
+  });
+  const links = ["javascript:alert(1)", " data:text/html,x", "vbscript:x", "JAVASCRIPT:alert(1)", "//evil.example/x", "https://ok.example/a"];
+  await page.route("**/news?*", (route) => route.fulfill({ json: { items: links.map((l, n) => item(n, l)), next_cursor: null } }));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 6);
+  const hrefs = await page.locator(".card a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  assert.deepEqual(hrefs, ["https://ok.example/a"]);
+  assert.equal(await page.locator(".card .title").first().textContent(), "<b>Item 0</b>");
+  assert.equal(await page.locator("#news img, #news b").count(), 0);
   await context.close();
 });

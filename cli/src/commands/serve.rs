@@ -43,7 +43,9 @@ pub async fn run(args: Args) -> super::Result {
         Arc::new(verifier),
         shared::auth::jwt::authenticate,
     ));
-    let mut app = crate::web::router().merge(api);
+    let mut app = crate::web::router()
+        .merge(api)
+        .layer(axum::middleware::from_fn(shared::api::headers::add));
     if let Some(cors) = args.auth.cors()? {
         app = app.layer(cors);
     }

@@ -4,6 +4,7 @@
 //! entry point's too: API Gateway's configuration on AWS, `--cors-origin` locally.
 
 pub mod error;
+pub mod headers;
 pub mod metrics;
 pub mod news;
 pub mod openapi;
@@ -31,7 +32,7 @@ pub struct AppState {
     pub metrics_retention: Option<chrono::Duration>,
 }
 
-/// The API router: every route, and JSON errors for 404/405/413/415.
+/// The API router: every route, JSON errors for 404/405/413/415, and the security headers.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(headers::add))
         .with_state(state)
 }
 

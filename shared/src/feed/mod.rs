@@ -38,7 +38,7 @@ pub enum FeedFormat {
 pub struct Feed {
     /// Channel or feed title as plain text.
     pub title: String,
-    /// The site link of the feed, absolute where it could be resolved.
+    /// The site link of the feed: an absolute http(s) URL, where there is one.
     pub link: Option<String>,
     /// The format detected from the root element, version and namespace.
     pub format: FeedFormat,
@@ -59,7 +59,8 @@ pub struct FeedItem {
     pub guid: Option<String>,
     /// Title as plain text (may be empty).
     pub title: String,
-    /// Absolute link to the article, where there is one.
+    /// Link to the article: an absolute http(s) URL of at most 2,048 bytes, where there is one
+    /// (other schemes, such as `javascript:`, and longer links are dropped; the item is kept).
     pub link: Option<String>,
     /// Plain-text summary, capped in length.
     pub summary: String,

@@ -13,6 +13,8 @@ use url::Url;
 const MAX_TITLE_CHARS: usize = 500;
 /// Longest author or category label kept, in characters.
 const MAX_LABEL_CHARS: usize = 200;
+/// Longest link kept, in bytes; a longer one is dropped and its item kept.
+const MAX_LINK_BYTES: usize = 2_048;
 /// Largest amount of text gathered for one field before the rest is ignored.
 const MAX_FIELD_BYTES: usize = 256 * 1024;
 
@@ -562,9 +564,9 @@ impl State<'_> {
         // An item still open at the end is incomplete and is not kept.
         self.item = None;
         let link = self
-            .feed_link_url()
-            .map(String::from)
-            .or_else(|| self.link.as_ref().map(|(h, _)| h.trim().to_owned()));
+            .link
+            .as_ref()
+            .and_then(|(href, base)| resolve(href, base.as_ref()));
         Ok(Feed {
             title: html_to_text(self.title.as_deref().unwrap_or(""), MAX_TITLE_CHARS),
             link,
@@ -575,18 +577,20 @@ impl State<'_> {
     }
 }
 
+/// `href` as an absolute http(s) URL, resolved against `base` when relative. Anything else is
+/// `None`: another scheme (`javascript:`, `data:`, `vbscript:`, ...), a relative link without a
+/// base, or a link over [`MAX_LINK_BYTES`].
 fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
     let href = href.trim();
-    if href.is_empty() {
+    if href.is_empty() || href.len() > MAX_LINK_BYTES {
         return None;
     }
-    match Url::parse(href) {
-        Ok(url) => Some(url.into()),
-        Err(_) => match base {
-            Some(base) => base.join(href).ok().map(String::from),
-            None => Some(href.to_owned()),
-        },
-    }
+    let url = match Url::parse(href) {
+        Ok(url) => url,
+        Err(_) => base?.join(href).ok()?,
+    };
+    (matches!(url.scheme(), "http" | "https") && url.as_str().len() <= MAX_LINK_BYTES)
+        .then(|| url.into())
 }
 
 /// "jane@example.com (Jane Doe)" is RSS's author form; the name in parentheses is kept.
