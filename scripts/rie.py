@@ -39,8 +39,9 @@ class Emulator:
             [str(rie), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}", str(binary)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         if not wait_listening(self.port):
+            logs = self.logs()
             self.close()
-            raise RuntimeError(f"the emulator did not listen:\n{self.logs()}")
+            raise RuntimeError(f"the emulator did not listen:\n{logs}")
 
     def invoke(self, event):
         """The function's JSON answer to one event (bytes)."""
@@ -54,6 +55,7 @@ class Emulator:
     def close(self):
         self.proc.terminate()
         self.proc.wait()
+        self.log.close()
 
     def __enter__(self):
         return self

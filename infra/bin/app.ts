@@ -1,12 +1,13 @@
 // The CDK entry point: `npx cdk synth -c stage=prod`. Each stage mirrors a samconfig.toml section.
 // The template's other parameters are context values of the same name in lower camel case:
 // `-c allowedOrigins=https://tracker.example.com -c deviceClientIds=ID1,ID2 -c apiReservedConcurrency=0`
-// (also callbackUrls, logoutUrls, authDomainPrefix, feedsJson, alarmEmail, freshnessAlarmHours; retentionDays and
+// (also callbackUrls, logoutUrls, authDomainPrefix, feedsJson, alarmEmail, freshnessAlarmHours, webAclArn, domainName,
+// certificateArn; retentionDays and
 // metricsRetentionDays override the stage's).
 import { App } from "aws-cdk-lib";
 import { TrackerStack, TrackerStackProps } from "../lib/tracker-stack";
 
-type StageSettings = Omit<TrackerStackProps, "stage" | "feedsJson" | "alarmEmail" | "allowedOrigins" | "callbackUrls" | "logoutUrls" | "authDomainPrefix" | "deviceClientIds" | "apiReservedConcurrency" | "freshnessAlarmHours">;
+type StageSettings = Omit<TrackerStackProps, "stage" | "feedsJson" | "alarmEmail" | "allowedOrigins" | "callbackUrls" | "logoutUrls" | "authDomainPrefix" | "deviceClientIds" | "apiReservedConcurrency" | "freshnessAlarmHours" | "webAclArn" | "domainName" | "certificateArn">;
 const STAGES: Record<string, StageSettings> = {
   dev: { ingestSchedule: "rate(15 minutes)", retentionDays: 30, metricsRetentionDays: 7, functionMemorySize: 256, ingestMemorySize: 256, logRetentionDays: 7, deletionProtection: false },
   staging: { ingestSchedule: "rate(5 minutes)", retentionDays: 90, metricsRetentionDays: 30, functionMemorySize: 256, ingestMemorySize: 256, logRetentionDays: 30, deletionProtection: false },
@@ -31,6 +32,9 @@ const count = (key: string, fallback: number): number => {
   if (!Number.isInteger(value) || value < 0) throw new Error(`${key} must be a whole number >= 0, not ${value}`);
   return value;
 };
+if (app.node.tryGetContext("domainName") && !app.node.tryGetContext("certificateArn")) {
+  throw new Error("a custom domainName needs the ACM certificateArn (us-east-1) that covers it");
+}
 new TrackerStack(app, `nba-tracker-${stage}`, {
   stage,
   ...settings,
@@ -45,4 +49,7 @@ new TrackerStack(app, `nba-tracker-${stage}`, {
   deviceClientIds: list("deviceClientIds", []),
   apiReservedConcurrency: count("apiReservedConcurrency", 10),
   freshnessAlarmHours: count("freshnessAlarmHours", 12),
+  webAclArn: app.node.tryGetContext("webAclArn") || undefined,
+  domainName: app.node.tryGetContext("domainName") || undefined,
+  certificateArn: app.node.tryGetContext("certificateArn") || undefined,
 });

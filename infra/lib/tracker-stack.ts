@@ -7,6 +7,9 @@ import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
+import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as cognito from "aws-cdk-lib/aws-cognito";
@@ -19,13 +22,22 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { RustFunction } from "cargo-lambda-cdk";
 
+/** The page's Content-Security-Policy: the value of shared/src/api/headers.rs (infra/tests checks). */
+const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 export interface TrackerStackProps extends StackProps {
   stage: string;
+  /** WAF web ACL of the distribution (WebAclArn; CLOUDFRONT scope, us-east-1: infra/waf.yaml). */
+  webAclArn?: string;
+  /** Custom domain of the site and its us-east-1 ACM certificate (DomainName, CertificateArn). */
+  domainName?: string;
+  certificateArn?: string;
   feedsJson?: string;
   ingestSchedule: string;
   retentionDays: number;
@@ -399,6 +411,98 @@ export class TrackerStack extends Stack {
       ],
     });
 
+    // The page at the edge, as template.yaml declares it: one CloudFront origin for readers, the
+    // page from a private bucket read through Origin Access Control, the API paths forwarded to
+    // the HTTP API, and the security headers tracker serve sends (shared/src/api/headers.rs).
+    const pageBucket = new s3.Bucket(this, "PageBucket", {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+    });
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, "SecurityHeadersPolicy", {
+      responseHeadersPolicyName: `nba-tracker-${props.stage}-security-headers`,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(63072000), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+      },
+    });
+    const publicRead = new cloudfront.CachePolicy(this, "PublicReadCachePolicy", {
+      cachePolicyName: `nba-tracker-${props.stage}-public-read`,
+      defaultTtl: Duration.seconds(30), minTtl: Duration.seconds(0), maxTtl: Duration.seconds(60),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true, enableAcceptEncodingBrotli: true,
+    });
+    const authorized = new cloudfront.CachePolicy(this, "AuthorizedNoCachePolicy", {
+      cachePolicyName: `nba-tracker-${props.stage}-authorized`,
+      defaultTtl: Duration.seconds(0), minTtl: Duration.seconds(0), maxTtl: Duration.seconds(1),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList("Authorization"),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: false, enableAcceptEncodingBrotli: false,
+    });
+    const apiOrigin = new origins.HttpOrigin(`${api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+    });
+    const toApi = (cachePolicy: cloudfront.ICachePolicy, allowedMethods: cloudfront.AllowedMethods): cloudfront.BehaviorOptions => ({
+      origin: apiOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      compress: true,
+      allowedMethods,
+      cachePolicy,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy: securityHeaders,
+    });
+    const distribution = new cloudfront.Distribution(this, "Distribution", {
+      comment: `NBA Trade Tracker ${props.stage}`,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
+      defaultRootObject: "index.html",
+      webAclId: props.webAclArn || undefined,
+      domainNames: props.domainName ? [props.domainName] : undefined,
+      certificate: props.domainName && props.certificateArn
+        ? acm.Certificate.fromCertificateArn(this, "Certificate", props.certificateArn) : undefined,
+      minimumProtocolVersion: props.domainName ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(pageBucket, {
+          originAccessControl: new cloudfront.S3OriginAccessControl(this, "PageOriginAccessControl", {
+            originAccessControlName: `nba-tracker-${props.stage}-page`,
+            signing: cloudfront.Signing.SIGV4_ALWAYS,
+          }),
+        }),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        compress: true,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: securityHeaders,
+      },
+      additionalBehaviors: {
+        "/news*": toApi(publicRead, cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS),
+        "/users*": toApi(authorized, cloudfront.AllowedMethods.ALLOW_ALL),
+        "/devices*": toApi(authorized, cloudfront.AllowedMethods.ALLOW_ALL),
+        "/health": toApi(cloudfront.CachePolicy.CACHING_DISABLED, cloudfront.AllowedMethods.ALLOW_GET_HEAD),
+        "/openapi.json": toApi(cloudfront.CachePolicy.CACHING_DISABLED, cloudfront.AllowedMethods.ALLOW_GET_HEAD),
+      },
+    });
+    // Publishing the page is part of the deploy: web/ to the bucket, then an invalidation.
+    new s3deploy.BucketDeployment(this, "PagePublish", {
+      sources: [s3deploy.Source.asset(path.join(__dirname, "..", "..", "..", "web"))],
+      destinationBucket: pageBucket,
+      cacheControl: [s3deploy.CacheControl.fromString("max-age=300")],
+      distribution,
+      distributionPaths: ["/*"],
+    });
+
+    new CfnOutput(this, "SiteUrl", { description: "The news page and, on the same origin, the API (CloudFront).", value: props.domainName ? `https://${props.domainName}/` : `https://${distribution.distributionDomainName}/` });
+    new CfnOutput(this, "DistributionId", { description: "The CloudFront distribution.", value: distribution.distributionId });
+    new CfnOutput(this, "PageBucketName", { description: "The private bucket of the page's files.", value: pageBucket.bucketName });
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint + "/" });
     new CfnOutput(this, "NewsTableName", { value: news.tableName });
     new CfnOutput(this, "UsersTableName", { value: users.tableName });

@@ -166,12 +166,18 @@ def _ref_target(value):
     return None
 
 
+def is_product_function(res):
+    """One of the five functions of functions/ (not a CDK helper such as the page's bucket
+    deployment, which runs on a Python runtime)."""
+    return res["Type"] == "AWS::Lambda::Function" and res.get("Properties", {}).get("Runtime") == "provided.al2023"
+
+
 def cdk_functions(template):
     resources = template["Resources"]
     by_logical = {}
     out = {}
     for logical, res in resources.items():
-        if res["Type"] == "AWS::Lambda::Function":
+        if is_product_function(res):
             name = res["Properties"]["FunctionName"]
             binary = name.split("-", 3)[3]  # nba-tracker-<stage>-<function>
             by_logical[logical] = binary

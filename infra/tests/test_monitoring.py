@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT, logical_base, translate_sam
-from model import Resolver, alarms, dashboards, lifecycle_rules, topic_keys
+from model import Resolver, alarms, dashboards, is_product_function, lifecycle_rules, topic_keys
 
 STAGING = {"Stage": "staging"}
 
@@ -73,6 +73,11 @@ class Stack:
     def resources(self, kind):
         """(logical id without CDK's hash, resolved properties) of the resources of one type."""
         return [(logical_base(logical), p) for logical, k, p, _ in Resolver(self.template, **self.params).resources() if k == kind]
+
+    def functions(self):
+        """(logical id without CDK's hash, resolved properties) of the five product functions."""
+        return [(logical_base(logical), p) for logical, _, p, res in Resolver(self.template, **self.params).resources()
+                if is_product_function(res)]
 
     def alarms(self):
         return alarms(self.template, **self.params)
@@ -195,7 +200,7 @@ def test_the_dashboard_body_is_json_and_draws_every_function_table_api_and_inges
     assert all(w["region"] == "${AWS::Region}" for w in widgets.values())
     drawn = {m for w in widgets.values() for m in w["metrics"]}
 
-    functions = {logical for logical, _ in stack.resources("AWS::Lambda::Function")}
+    functions = {logical for logical, _ in stack.functions()}
     assert functions == {"IngestFunction", "MaintenanceFunction", "NewsApiFunction", "UsersApiFunction", "MetricsApiFunction"}
     for fn in functions:
         for name in ("Errors", "Throttles"):
@@ -246,7 +251,7 @@ def test_retention_zero_keeps_everything_and_leaves_no_day_count_below_one(stack
     for where, value in found:
         assert int(value) >= 1, (where, value)
     assert "expire-raw-archive" not in lifecycle_rules(stack.template, **stack.params)["ArchiveBucket"]
-    env = {logical: p.get("Environment", {}).get("Variables", {}) for logical, p in stack.resources("AWS::Lambda::Function")}
+    env = {logical: p.get("Environment", {}).get("Variables", {}) for logical, p in stack.functions()}
     assert str(env["IngestFunction"]["NEWS_RETENTION_DAYS"]) == "0"
     assert str(env["MetricsApiFunction"]["METRICS_RETENTION_DAYS"]) == "0"
 
@@ -285,8 +290,7 @@ def test_every_function_is_traced_and_may_send_its_subsegments(sam_cfn, cdk):
     """Active X-Ray tracing on each of the five functions of both stacks, with a role that may
     send the subsegments shared::aws::xray reports for every DynamoDB and S3 call."""
     for stack, template in (("sam", sam_cfn), ("cdk", cdk)):
-        functions = {k: r["Properties"] for k, r in template["Resources"].items()
-                     if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Runtime") == "provided.al2023"}
+        functions = {k: r["Properties"] for k, r in template["Resources"].items() if is_product_function(r)}
         assert len(functions) == 5, (stack, sorted(functions))
         for logical, fn in functions.items():
             assert fn.get("TracingConfig") == {"Mode": "Active"}, (stack, logical)

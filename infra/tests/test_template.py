@@ -14,7 +14,9 @@ LOGICAL = {"news": "NewsTable", "users": "UsersTable", "metrics": "MetricsTable"
 
 
 def test_cfn_lint_has_no_findings():
-    result = subprocess.run([shutil.which("cfn-lint") or "cfn-lint", str(ROOT / "template.yaml")], capture_output=True, text=True)
+    """The stack, and the us-east-1 web ACL stack of its distribution."""
+    result = subprocess.run([shutil.which("cfn-lint") or "cfn-lint", str(ROOT / "template.yaml"), str(ROOT / "infra" / "waf.yaml")],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -147,8 +149,20 @@ def test_device_client_ids_join_the_audience_and_an_empty_list_adds_nothing(sam_
 ])
 def test_a_rule_rejects_a_wildcard_origin(sam, origins, allowed):
     resolver = Resolver(sam, AllowedOrigins=origins)
-    results = [resolver.truth(a["Assert"]) for rule in sam["Rules"].values() for a in rule["Assertions"]]
+    results = [resolver.truth(a["Assert"]) for a in sam["Rules"]["ExplicitAllowedOrigins"]["Assertions"]]
     assert all(results) == allowed
+
+
+@pytest.mark.parametrize("domain, certificate, allowed", [
+    ("", "", True),
+    ("trades.example.com", "arn:aws:acm:us-east-1:123456789012:certificate/abc", True),
+    ("trades.example.com", "", False),
+])
+def test_a_custom_domain_needs_its_certificate(sam, domain, certificate, allowed):
+    resolver = Resolver(sam, DomainName=domain, CertificateArn=certificate)
+    rule = sam["Rules"]["DomainNeedsCertificate"]
+    applies = resolver.truth(rule["RuleCondition"])
+    assert (not applies or all(resolver.truth(a["Assert"]) for a in rule["Assertions"])) == allowed
 
 
 def test_reserved_concurrency_zero_reserves_nothing_and_the_parameter_explains_the_account_limit(sam):
