@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def local_template():
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     variables["AWS_ENDPOINT_URL_DYNAMODB"] = ""
     variables["AWS_ENDPOINT_URL_S3"] = ""
+    variables["FEEDS_ALLOW_PRIVATE"] = ""
     path = BUILD / "template.local.yaml"
     path.write_text(yaml.safe_dump(template))
     return path
@@ -71,7 +73,9 @@ def local_template():
 def env_vars_file():
     feeds = [{"name": n, "url": f"{ENV['FEEDS_BRIDGE_URL']}/{n}.xml"} for n in ("espn-nba", "realgm-wiretap")]
     variables = {**TABLES, "ARCHIVE_BUCKET": BUCKET, "FEEDS_JSON": json.dumps(feeds),
-                 "AWS_ENDPOINT_URL_DYNAMODB": ENV["DDB_BRIDGE_URL"], "AWS_ENDPOINT_URL_S3": ENV["S3_BRIDGE_URL"]}
+                 "AWS_ENDPOINT_URL_DYNAMODB": ENV["DDB_BRIDGE_URL"], "AWS_ENDPOINT_URL_S3": ENV["S3_BRIDGE_URL"],
+                 # The feeds are served on the Docker bridge, a private address the fetcher refuses by default.
+                 "FEEDS_ALLOW_PRIVATE": urllib.parse.urlsplit(ENV["FEEDS_BRIDGE_URL"]).hostname}
     path = BUILD / "env.local.json"
     path.write_text(json.dumps({"Parameters": variables}))
     return path

@@ -17,6 +17,8 @@ port, www = sys.argv[1], sys.argv[2]
 print(json.dumps([{"name": f[:-4], "url": f"http://127.0.0.1:{port}/{f}"} for f in sorted(os.listdir(www))]))
 PY
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+# The feed server is on loopback, which the fetcher refuses unless allowed by name.
+export FEEDS_ALLOW_PRIVATE=127.0.0.1
 export AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" AWS_ENDPOINT_URL_S3="$TRACKER_TEST_S3_URL"
 export NEWS_TABLE="bench-$RANDOM-news" USERS_TABLE="bench-$RANDOM-users" METRICS_TABLE="bench-$RANDOM-metrics" ARCHIVE_BUCKET="bench-$RANDOM"
 for run in first unchanged; do

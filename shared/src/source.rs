@@ -32,6 +32,9 @@ pub enum SourceError {
     /// The request failed before an answer: DNS, connection, TLS, timeout, redirect limit.
     #[error("{0}")]
     Transport(String),
+    /// The URL, or a redirect, leads to an address a fetch may not reach (fetch::guard).
+    #[error("{0}")]
+    Refused(String),
     /// The server answered with an error status.
     #[error("HTTP {0}")]
     Status(u16),

@@ -97,13 +97,43 @@ pub fn api_state(store: Arc<dyn Store>) -> Result<crate::api::AppState, ConfigEr
     })
 }
 
+/// The variable naming non-public addresses feeds may be fetched from anyway: a comma-separated
+/// list of IP addresses, for local feed servers (tests, a Docker bridge); never needed on AWS.
+pub const FEEDS_ALLOW_PRIVATE_ENV: &str = "FEEDS_ALLOW_PRIVATE";
+
+/// The addresses of [`FEEDS_ALLOW_PRIVATE_ENV`], none when it is unset.
+#[cfg(feature = "http")]
+fn allowed_private_from_env() -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    std::env::var(FEEDS_ALLOW_PRIVATE_ENV)
+        .map_or(Ok(Vec::new()), |text| parse_allowed_private(&text))
+}
+
+/// A comma-separated list of IP addresses.
+#[cfg(feature = "http")]
+fn parse_allowed_private(text: &str) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse().map_err(|_| {
+                ConfigError(format!(
+                    "{FEEDS_ALLOW_PRIVATE_ENV}: {part:?} is not an IP address"
+                ))
+            })
+        })
+        .collect()
+}
+
 /// The ingest pipeline over the given backends, tuned by the environment.
 #[cfg(feature = "http")]
 pub fn ingest_from_env(
     store: Arc<dyn Store>,
     archive: Arc<dyn Archive>,
 ) -> Result<Ingest, ConfigError> {
-    let fetch = FetchConfig::default();
+    let fetch = FetchConfig {
+        allowed_private: allowed_private_from_env()?,
+        ..FetchConfig::default()
+    };
     let concurrency = match std::env::var("INGEST_CONCURRENCY") {
         Ok(text) => text
             .trim()
@@ -121,4 +151,23 @@ pub fn ingest_from_env(
         concurrency,
         max_bytes: fetch.max_bytes,
     })
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::parse_allowed_private;
+
+    #[test]
+    fn allowed_private_addresses_parse_or_fail_with_the_variable_named() {
+        let parsed = parse_allowed_private(" 172.17.0.1, ::1 ,").expect("two addresses");
+        assert_eq!(
+            parsed,
+            [
+                "172.17.0.1".parse::<std::net::IpAddr>().expect("IP"),
+                "::1".parse().expect("IP")
+            ]
+        );
+        let error = parse_allowed_private("localhost").expect_err("a name is not an address");
+        assert!(error.to_string().contains("FEEDS_ALLOW_PRIVATE"), "{error}");
+    }
 }

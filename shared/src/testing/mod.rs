@@ -166,6 +166,8 @@ pub fn ingest(
         timeout: std::time::Duration::from_secs(2),
         max_redirects: 5,
         max_bytes: 256 * 1024,
+        // The tests' feed servers listen on loopback.
+        allowed_private: vec![std::net::Ipv4Addr::LOCALHOST.into()],
     };
     crate::ingest::Ingest {
         store,

@@ -1,13 +1,19 @@
-//! Fetching feeds over HTTP: timeouts, a redirect cap, a body cap enforced while streaming,
-//! conditional GET with stored validators, and `Retry-After` on 429/503.
+//! Fetching feeds over HTTP: public addresses only ([`guard`]), timeouts, a redirect cap, a body
+//! cap enforced while streaming, conditional GET with stored validators, and `Retry-After` on
+//! 429/503.
+
+pub mod guard;
 
 use crate::source::{is_http, read_file, Body, SourceError};
 use futures::StreamExt;
+use guard::AddressGuard;
 use reqwest::header::{
     HeaderMap, ACCEPT, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
     RETRY_AFTER,
 };
 use reqwest::StatusCode;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The User-Agent every request sends.
@@ -31,6 +37,9 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     /// Largest body accepted, in bytes.
     pub max_bytes: usize,
+    /// Non-public addresses a fetch may reach anyway (tests and local feed servers); every
+    /// other loopback, private, link-local or metadata address is refused.
+    pub allowed_private: Vec<IpAddr>,
 }
 
 impl Default for FetchConfig {
@@ -40,6 +49,7 @@ impl Default for FetchConfig {
             timeout: Duration::from_secs(15),
             max_redirects: 5,
             max_bytes: 5 * 1024 * 1024,
+            allowed_private: Vec::new(),
         }
     }
 }
@@ -76,30 +86,52 @@ pub fn install_tls_provider() {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    guard: AddressGuard,
     max_bytes: usize,
 }
 
 impl Fetcher {
-    /// Builds a client with the given settings (rustls, gzip, bounded redirects).
+    /// Builds a client with the given settings (rustls, gzip, bounded redirects, public
+    /// addresses only: checked after DNS and on every redirect).
     pub fn new(config: &FetchConfig) -> Result<Self, SourceError> {
         install_tls_provider();
+        let guard = AddressGuard::allowing(&config.allowed_private);
+        let redirect_guard = guard.clone();
+        let max_redirects = config.max_redirects;
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max_redirects {
+                let limit = format!("more than {max_redirects} redirects");
+                return attempt.error(limit);
+            }
+            match redirect_guard.refusal(attempt.url()) {
+                Some(why) => attempt.error(why),
+                None => attempt.follow(),
+            }
+        });
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+            .redirect(redirects)
+            .dns_resolver(Arc::new(guard.clone()))
             .gzip(true)
             .build()
             .map_err(|e| SourceError::Client(e.to_string()))?;
         Ok(Self {
             client,
+            guard,
             max_bytes: config.max_bytes,
         })
     }
 
     /// GETs `url`, conditionally when validators are given.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<Fetched, SourceError> {
-        let mut request = self.client.get(url).header(ACCEPT, ACCEPT_FEEDS);
+        let parsed =
+            reqwest::Url::parse(url).map_err(|e| SourceError::Transport(format!("{url}: {e}")))?;
+        if let Some(why) = self.guard.refusal(&parsed) {
+            return Err(SourceError::Refused(format!("{url}: {why}")));
+        }
+        let mut request = self.client.get(parsed).header(ACCEPT, ACCEPT_FEEDS);
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
