@@ -100,22 +100,13 @@ async fn an_item_over_dynamodbs_item_limit_is_skipped_and_the_rest_lands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_over_the_transaction_size_limit_is_split() {
     let store = testing::dynamo_store().await;
-    let now = chrono::Utc::now();
     let items: Vec<NewsItem> = (0..32)
         .map(|n| NewsItem {
-            id: format!("big-{n:02}"),
-            title: format!("Item {n}"),
             link: Some(format!(
                 "https://example.com/{n}/{}",
                 "b".repeat(150 * 1024)
             )),
-            summary: String::new(),
-            source: "Test".into(),
-            category: Category::Other,
-            evidence: Vec::new(),
-            published_at: Some(now),
-            fetched_at: now,
-            expires_at: None,
+            ..item(&format!("big-{n:02}"), String::new())
         })
         .collect();
     let outcome = store.insert_news(&items).await.expect("32 items of 150 KB");

@@ -34,25 +34,25 @@ fn received(socket: &UdpSocket) -> Vec<serde_json::Value> {
     documents
 }
 
-async fn ingest_with(xray: impl Fn() -> XrayInterceptor) -> shared::ingest::RunSummary {
+/// What a stand-in daemon receives during one ingest run into fresh tables and a fresh bucket,
+/// whose clients see the trace header `Root=ROOT;Parent=PARENT;Sampled={sampled}`.
+async fn traced_ingest(sampled: u8) -> Vec<serde_json::Value> {
+    let (socket, address) = daemon();
+    let trace = format!("Root={ROOT};Parent={PARENT};Sampled={sampled}");
+    let xray = || XrayInterceptor::with_vars(&[(TRACE_ENV, &trace), (DAEMON_ENV, &address)]);
     let store = testing::traced_dynamo_store(xray()).await;
     let archive = testing::traced_s3_archive(xray()).await;
     let ingest = testing::ingest(Arc::new(store), Arc::new(archive));
-    ingest
+    let summary = ingest
         .run(&testing::sample_feeds(), chrono::Utc::now())
-        .await
+        .await;
+    assert!(summary.items_new > 0, "{summary:?}");
+    received(&socket)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sampled_ingest_reports_each_dynamodb_and_s3_call_under_the_functions_segment() {
-    let (socket, address) = daemon();
-    let trace = format!("Root={ROOT};Parent={PARENT};Sampled=1");
-    let summary =
-        ingest_with(|| XrayInterceptor::with_vars(&[(TRACE_ENV, &trace), (DAEMON_ENV, &address)]))
-            .await;
-    assert!(summary.items_new > 0, "{summary:?}");
-
-    let documents = received(&socket);
+    let documents = traced_ingest(1).await;
     let mut ids = HashSet::new();
     let mut calls = HashSet::new();
     for doc in &documents {
@@ -98,11 +98,5 @@ async fn a_sampled_ingest_reports_each_dynamodb_and_s3_call_under_the_functions_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsampled_ingest_sends_nothing() {
-    let (socket, address) = daemon();
-    let trace = format!("Root={ROOT};Parent={PARENT};Sampled=0");
-    let summary =
-        ingest_with(|| XrayInterceptor::with_vars(&[(TRACE_ENV, &trace), (DAEMON_ENV, &address)]))
-            .await;
-    assert!(summary.items_new > 0, "{summary:?}");
-    assert_eq!(received(&socket), Vec::<serde_json::Value>::new());
+    assert_eq!(traced_ingest(0).await, Vec::<serde_json::Value>::new());
 }

@@ -38,7 +38,8 @@ pub struct TraceHeader {
 }
 
 impl TraceHeader {
-    /// The header of a sampled trace; `None` when a part is missing or it is not sampled.
+    /// The header of a sampled trace; `None` when a part is missing or malformed, or it is not
+    /// sampled.
     pub fn parse(header: &str) -> Option<Self> {
         let (mut root, mut parent, mut sampled) = (None, None, false);
         for part in header.split(';') {
@@ -49,9 +50,17 @@ impl TraceHeader {
                 _ => {}
             }
         }
+        // Ids are hex digits (and dashes in the root): anything else is not a trace header, and
+        // could not be passed on in one.
+        let hex = |id: &String, dash: bool| {
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || dash && b == b'-')
+        };
         Some(Self {
-            root: root?,
-            parent: parent?,
+            root: root.filter(|r| hex(r, true))?,
+            parent: parent.filter(|p| hex(p, false))?,
         })
         .filter(|_| sampled)
     }
@@ -235,6 +244,10 @@ mod tests {
             None
         );
         assert_eq!(TraceHeader::parse(""), None);
+        assert_eq!(
+            TraceHeader::parse("Root=1-5759e988-bd86\n2e3f;Parent=53995c3f42cd8ad8;Sampled=1"),
+            None
+        );
     }
 
     #[test]
