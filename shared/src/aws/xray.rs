@@ -8,6 +8,7 @@
 //! Without both variables, or when the invocation is not sampled, it does nothing.
 
 use std::net::UdpSocket;
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -70,6 +71,8 @@ impl TraceHeader {
 #[derive(Debug, Default)]
 pub struct XrayInterceptor {
     env: Env,
+    /// The socket subsegments leave by, bound at the first one (`None`: it could not be bound).
+    socket: OnceLock<Option<UdpSocket>>,
 }
 
 impl XrayInterceptor {
@@ -82,6 +85,7 @@ impl XrayInterceptor {
     pub fn with_vars(vars: &[(&str, &str)]) -> Self {
         Self {
             env: Env::from_slice(vars),
+            socket: OnceLock::new(),
         }
     }
 }
@@ -97,6 +101,24 @@ struct Subsegment {
 
 impl Storable for Subsegment {
     type Storer = StoreReplace<Self>;
+}
+
+impl XrayInterceptor {
+    /// Sends one document to the daemon; tracing never fails the call it describes.
+    fn send(&self, daemon: &str, document: &serde_json::Value) {
+        let socket = self.socket.get_or_init(|| {
+            UdpSocket::bind(("0.0.0.0", 0))
+                .inspect_err(|error| tracing::debug!(%error, "no UDP socket for X-Ray"))
+                .ok()
+        });
+        let datagram = format!("{{\"format\":\"json\",\"version\":1}}\n{document}");
+        if let Some(Err(error)) = socket
+            .as_ref()
+            .map(|s| s.send_to(datagram.as_bytes(), daemon))
+        {
+            tracing::debug!(%error, daemon, "X-Ray subsegment not sent");
+        }
+    }
 }
 
 impl Intercept for XrayInterceptor {
@@ -181,7 +203,7 @@ impl Intercept for XrayInterceptor {
             "fault": failed && status.is_none_or(|s| s >= 500),
             "error": failed && status.is_some_and(|s| (400..500).contains(&s)),
         });
-        send(&sub.daemon, &document);
+        self.send(&sub.daemon, &document);
         Ok(())
     }
 }
@@ -196,15 +218,6 @@ fn udp_address(address: &str) -> Option<String> {
         .split_whitespace()
         .find_map(|part| part.strip_prefix("udp:"))
         .map(str::to_owned)
-}
-
-/// Sends one document to the daemon; tracing never fails the call it describes.
-fn send(daemon: &str, document: &serde_json::Value) {
-    let datagram = format!("{{\"format\":\"json\",\"version\":1}}\n{document}");
-    let sent = UdpSocket::bind(("0.0.0.0", 0)).and_then(|s| s.send_to(datagram.as_bytes(), daemon));
-    if let Err(error) = sent {
-        tracing::debug!(%error, daemon, "X-Ray subsegment not sent");
-    }
 }
 
 /// A fresh 64-bit segment id in 16 hex digits.
