@@ -33,9 +33,10 @@ fn rss2_channel_items_and_fields() {
     let feed = parse_ok("rss2.xml");
     assert_eq!(feed.format, FeedFormat::Rss2);
     assert_eq!(feed.title, "Hoops Wire & More");
+    // Kept as published: no case change.
     assert_eq!(
         feed.link.as_deref(),
-        Some("https://hoops.example.com/news/")
+        Some("https://Hoops.Example.com/news/")
     );
     assert_eq!(feed.items.len(), 3);
 

@@ -5,15 +5,21 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 /// Parses a feed date to UTC, or `None` when it cannot be read (never "now").
 ///
 /// Accepts RFC 822/2822 with real-world variants (named zones, missing weekday, one-digit day,
-/// two-digit year, missing seconds, missing zone taken as UTC) and RFC 3339 / W3C-DTF / ISO 8601
-/// with or without a zone (no zone means UTC; a bare date means midnight UTC).
+/// two-digit year, missing seconds, missing zone taken as UTC), C's asctime (`Sun Jan  4 16:29:06
+/// 2004`), and RFC 3339 / W3C-DTF / ISO 8601 in extended, basic (`20031231T120000Z`), ordinal
+/// (`2003-365`) and week (`2003-W01-1`) forms, with or without a zone (no zone means UTC; a bare
+/// date means midnight UTC).
 pub fn parse_date(input: &str) -> Option<DateTime<Utc>> {
     let s = input.trim();
     if s.is_empty() || s.len() > 64 {
         return None;
     }
     let bytes = s.as_bytes();
-    let iso = bytes[0].is_ascii_digit() && (bytes.get(4) == Some(&b'-') || bytes.len() == 4);
+    let iso = bytes.len() >= 4
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes
+            .get(4)
+            .is_none_or(|b| b.is_ascii_digit() || matches!(b, b'-' | b'W' | b'w'));
     if iso {
         parse_iso8601(s)
     } else {
@@ -38,15 +44,42 @@ fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
     to_utc(date.and_time(time), offset)
 }
 
+/// A calendar (`2003-12-31`, `20031231`, `2003-12`, `2003`), ordinal (`2003-365`, `2003365`) or
+/// week (`2003-W01-1`, `2003W011`, `2003-W01`) date.
 fn parse_iso_date(s: &str) -> Option<NaiveDate> {
-    let mut parts = s.split('-');
-    let year: i32 = parse_digits(parts.next()?, 4)?;
-    let month = parts.next().map_or(Some(1), |m| parse_digits(m, 2))?;
-    let day = parts.next().map_or(Some(1), |d| parse_digits(d, 2))?;
-    if parts.next().is_some() {
-        return None;
+    let year: i32 = parse_digits(s.get(..4)?, 4)?;
+    let rest = &s[4..];
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    if let Some(week) = rest.strip_prefix(['W', 'w']) {
+        let (week, weekday) = match week.split_once('-') {
+            Some((w, d)) => (w, d),
+            None if week.len() > 2 => week.split_at(2),
+            None => (week, "1"),
+        };
+        let weekday =
+            chrono::Weekday::try_from(parse_digits::<u8>(weekday, 1)?.checked_sub(1)?).ok()?;
+        return NaiveDate::from_isoywd_opt(year, parse_digits(week, 2)?, weekday);
     }
-    NaiveDate::from_ymd_opt(year, month, day)
+    let basic = !s[4..].starts_with('-');
+    match (rest.len(), basic) {
+        (0, _) => NaiveDate::from_ymd_opt(year, 1, 1),
+        (3, _) => NaiveDate::from_yo_opt(year, parse_digits(rest, 3)?),
+        (4, true) => NaiveDate::from_ymd_opt(
+            year,
+            parse_digits(&rest[..2], 2)?,
+            parse_digits(&rest[2..], 2)?,
+        ),
+        (_, false) => {
+            let mut parts = rest.split('-');
+            let month = parse_digits(parts.next()?, 2)?;
+            let day = parts.next().map_or(Some(1), |d| parse_digits(d, 2))?;
+            if parts.next().is_some() {
+                return None;
+            }
+            NaiveDate::from_ymd_opt(year, month, day)
+        }
+        _ => None,
+    }
 }
 
 /// Splits `HH:MM[:SS[.fff]]` from a trailing `Z`, `±HH:MM`, `±HHMM` or `±HH` zone.
@@ -81,18 +114,32 @@ fn parse_numeric_offset(s: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
+/// `HH:MM[:SS[.fff]]`, or ISO 8601's basic `HHMM[SS[.fff]]`.
 fn parse_clock(s: &str) -> Option<NaiveTime> {
     let (whole, frac) = match s.split_once(['.', ',']) {
         Some((w, f)) => (w, Some(f)),
         None => (s, None),
     };
-    let mut parts = whole.split(':');
-    let hour = parse_digits(parts.next()?, 2)?;
-    let minute = parse_digits(parts.next()?, 2)?;
-    let second = parts.next().map_or(Some(0), |x| parse_digits(x, 2))?;
-    if parts.next().is_some() {
-        return None;
-    }
+    let (hour, minute, second) = if whole.contains(':') {
+        let mut parts = whole.split(':');
+        let hour = parse_digits(parts.next()?, 2)?;
+        let minute = parse_digits(parts.next()?, 2)?;
+        let second = parts.next().map_or(Some(0), |x| parse_digits(x, 2))?;
+        if parts.next().is_some() {
+            return None;
+        }
+        (hour, minute, second)
+    } else {
+        if !matches!(whole.len(), 4 | 6) {
+            return None;
+        }
+        let second = whole.get(4..).filter(|x| !x.is_empty());
+        (
+            parse_digits(whole.get(..2)?, 2)?,
+            parse_digits(whole.get(2..4)?, 2)?,
+            second.map_or(Some(0), |x| parse_digits(x, 2))?,
+        )
+    };
     let nanos = match frac {
         Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
             f.parse::<u32>().ok()? * 10u32.pow(9 - u32::try_from(f.len()).ok()?)
@@ -132,24 +179,48 @@ fn month_number(token: &str) -> Option<u32> {
     u32::try_from(index + 1).ok()
 }
 
-/// Named zones seen in feeds, in hours east of UTC (RFC 822 plus common North American ones).
+/// Named zones seen in feeds, in minutes east of UTC: RFC 822's (with its military letters A, M,
+/// N, Y as RFC 822 defines them), North American (generic ET/CT/MT/PT/AT as standard time,
+/// Atlantic, Newfoundland, Alaska, Hawaii), European, a few Asian ones, and `Etc/GMT`, `Etc/UTC`
+/// and POSIX's `Etc/GMT+5` (five hours *west*).
 fn named_zone(token: &str) -> Option<i32> {
-    let hours = match token.to_ascii_uppercase().as_str() {
+    let upper = token.to_ascii_uppercase();
+    if let Some(etc) = upper.strip_prefix("ETC/") {
+        return match etc {
+            "GMT" | "UTC" | "UCT" | "UNIVERSAL" | "ZULU" | "GMT0" => Some(0),
+            _ => {
+                let (sign, hours) = etc.strip_prefix("GMT")?.split_at(1);
+                let hours: i32 = parse_digits(hours, 2).filter(|h| *h <= 14)?;
+                match sign {
+                    "+" => Some(-hours * 60),
+                    "-" => Some(hours * 60),
+                    _ => None,
+                }
+            }
+        };
+    }
+    let hours = match upper.as_str() {
         "UT" | "UTC" | "GMT" | "Z" | "WET" => 0,
-        "BST" | "CET" | "WEST" => 1,
-        "CEST" | "EET" => 2,
-        "EEST" => 3,
-        "EST" | "CDT" => -5,
-        "EDT" => -4,
-        "CST" | "MDT" => -6,
-        "MST" | "PDT" => -7,
-        "PST" | "AKDT" => -8,
-        "AKST" => -9,
+        "BST" | "CET" | "MET" | "WEST" | "N" => 1,
+        "CEST" | "MEST" | "EET" => 2,
+        "EEST" | "MSK" => 3,
+        "ADT" => -3,
+        "NST" => return Some(-210),
+        "NDT" => return Some(-150),
+        "AST" | "AT" | "EDT" => -4,
+        "EST" | "ET" | "CDT" => -5,
+        "CST" | "CT" | "MDT" => -6,
+        "MST" | "MT" | "PDT" => -7,
+        "PST" | "PT" | "AKDT" => -8,
+        "AKST" | "HDT" => -9,
         "HST" => -10,
         "JST" | "KST" => 9,
+        "A" => -1,
+        "M" => -12,
+        "Y" => 12,
         _ => return None,
     };
-    Some(hours)
+    Some(hours * 60)
 }
 
 fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
@@ -172,6 +243,11 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
             month_number(tokens.next()?)?,
         ),
     };
+    // asctime puts the clock before the year: "Sun Jan  4 16:29:06 2004".
+    // Unix date(1) adds a zone between them: "Sun Jan  4 16:29:06 PST 2004".
+    let asctime_clock = tokens.next_if(|t| t.contains(':'));
+    let asctime_zone =
+        asctime_clock.and_then(|_| tokens.next_if(|t| !t.bytes().all(|b| b.is_ascii_digit())));
     let year_token = tokens.next()?;
     let year: i32 = parse_digits(year_token, 4)?;
     let year = match year_token.len() {
@@ -181,22 +257,18 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
         _ => return None,
     };
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let time = match tokens.next() {
+    let time = match asctime_clock.or_else(|| tokens.next()) {
         Some(clock) => parse_clock(clock)?,
         None => NaiveTime::MIN,
     };
-    let offset = match tokens.next() {
+    let offset = match asctime_zone.or_else(|| tokens.next()) {
         None => None,
         Some(zone) if zone.starts_with(['+', '-']) => Some(parse_numeric_offset(zone)?),
-        Some(zone) => {
+        Some(zone) => match named_zone(zone.trim_matches(['(', ')'])) {
+            Some(minutes) => Some(FixedOffset::east_opt(minutes * 60)?),
             // "GMT+0100" and "UTC-05:00" carry a numeric offset after the name.
-            match zone.find(['+', '-']) {
-                Some(i) => Some(parse_numeric_offset(&zone[i..])?),
-                None => Some(FixedOffset::east_opt(
-                    named_zone(zone.trim_matches(['(', ')']))? * 3600,
-                )?),
-            }
-        }
+            None => Some(parse_numeric_offset(&zone[zone.find(['+', '-'])?..])?),
+        },
     };
     to_utc(date.and_time(time), offset)
 }
@@ -229,6 +301,34 @@ mod tests {
             ("Sat, 01 Jun 99 10:54:43 GMT", "1999-06-01T10:54:43Z"),
             ("Jan 13 2023 12:00:00 GMT", "2023-01-13T12:00:00Z"),
             ("Fri, 13 Jan 2023 12:43:56 GMT+0100", "2023-01-13T11:43:56Z"),
+            // asctime, with its space-padded day.
+            ("Sun Jan  4 16:29:06 2004", "2004-01-04T16:29:06Z"),
+            ("Sun Jan 4 16:29:06 PST 2004", "2004-01-05T00:29:06Z"),
+            // North American generic and standard/daylight names, Atlantic and Newfoundland.
+            ("Thu, 01 Jan 2004 19:48:21 ET", "2004-01-02T00:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 CT", "2004-01-02T01:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 MT", "2004-01-02T02:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 PT", "2004-01-02T03:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 AT", "2004-01-01T23:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 AST", "2004-01-01T23:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 ADT", "2004-01-01T22:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 NST", "2004-01-01T23:18:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 cdt", "2004-01-02T00:48:21Z"),
+            // European names, and the IANA Etc zones (POSIX signs: Etc/GMT+5 is five hours west).
+            ("Thu, 01 Jan 2004 19:48:21 MET", "2004-01-01T18:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 MEST", "2004-01-01T17:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 Etc/GMT", "2004-01-01T19:48:21Z"),
+            (
+                "Thu, 01 Jan 2004 19:48:21 Etc/GMT+5",
+                "2004-01-02T00:48:21Z",
+            ),
+            (
+                "Thu, 01 Jan 2004 19:48:21 Etc/GMT-2",
+                "2004-01-01T17:48:21Z",
+            ),
+            // RFC 822's military letters, as RFC 822 defines them.
+            ("Thu, 01 Jan 2004 19:48:21 N", "2004-01-01T18:48:21Z"),
+            ("Thu, 01 Jan 2004 19:48:21 Y", "2004-01-01T07:48:21Z"),
         ];
         for (input, want) in cases {
             assert_eq!(utc(input).as_deref(), Some(want), "{input}");
@@ -247,6 +347,20 @@ mod tests {
             ("2023-01-13", "2023-01-13T00:00:00Z"),
             ("2023-01", "2023-01-01T00:00:00Z"),
             ("2023", "2023-01-01T00:00:00Z"),
+            // Basic (compact) forms.
+            ("20031231", "2003-12-31T00:00:00Z"),
+            ("20031231T235959Z", "2003-12-31T23:59:59Z"),
+            ("20031231T2359-0500", "2004-01-01T04:59:00Z"),
+            ("2003-12-31T235959+01", "2003-12-31T22:59:59Z"),
+            // Ordinal dates.
+            ("2003-365", "2003-12-31T00:00:00Z"),
+            ("2003335", "2003-12-01T00:00:00Z"),
+            ("2004-366T12:00Z", "2004-12-31T12:00:00Z"),
+            // Week dates: 2003-W01-1 is Monday 30 December 2002.
+            ("2003-W01-1", "2002-12-30T00:00:00Z"),
+            ("2003W017", "2003-01-05T00:00:00Z"),
+            ("2003-W01", "2002-12-30T00:00:00Z"),
+            ("2004-W53-6T10:00:00Z", "2005-01-01T10:00:00Z"),
         ];
         for (input, want) in cases {
             assert_eq!(utc(input).as_deref(), Some(want), "{input}");
@@ -270,6 +384,15 @@ mod tests {
             "2023-01-13T10:00:00-1•",
             "Fri, 13 Jan 2023 10:00:00 +1•",
             "2023-01-13T10:00:00-+1+2",
+            // Out-of-range ordinal, week and basic dates.
+            "2003-366",
+            "2003-W54-1",
+            "2003-W01-8",
+            "20031232",
+            "200312",
+            "Sun Jan  4 16:29:06",
+            "Thu, 01 Jan 2004 19:48:21 Etc/GMT+99",
+            "Thu, 01 Jan 2004 19:48:21 Etc/Nowhere",
         ] {
             assert_eq!(utc(input), None, "{input}");
         }

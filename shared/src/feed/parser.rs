@@ -17,6 +17,24 @@ const MAX_LABEL_CHARS: usize = 200;
 const MAX_LINK_BYTES: usize = 2_048;
 /// Largest amount of text gathered for one field before the rest is ignored.
 const MAX_FIELD_BYTES: usize = 256 * 1024;
+/// Most authors, and most categories, kept per item (the rest are dropped, so that no item
+/// outgrows a store's item size).
+const MAX_LABELS: usize = 50;
+/// Namespace URIs of Atom's predecessors (Echo, Pie, Atom 0.3 and its drafts), read as Atom 0.3.
+const PRE_ATOM_NAMESPACES: [&str; 6] = [
+    "http://purl.org/atom/ns#",
+    "http://purl.org/echo",
+    "http://purl.org/pie",
+    "http://example.com/newformat#",
+    "http://example.com/necho",
+    "uri/of/echo/namespace#",
+];
+/// Namespace URIs some RSS 2.0 feeds declare as their default (UserLand's and Harvard's).
+const RSS2_NAMESPACES: [&str; 3] = [
+    "http://backend.userland.com/rss",
+    "http://backend.userland.com/rss2",
+    "http://blogs.law.harvard.edu/tech/rss",
+];
 
 /// Namespaces the parser understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,22 +44,30 @@ enum Ns {
     Atom03,
     Rss1,
     Rss090,
+    /// RSS 2.0 elements under a declared namespace (see [`RSS2_NAMESPACES`]).
+    Rss2,
     Rdf,
+    /// Dublin Core elements (`dc:`).
     Dc,
+    /// DCMI Terms (`dcterms:`).
+    DcTerms,
     Content,
     Other,
 }
 
 impl Ns {
     fn from_uri(uri: &str) -> Self {
-        match uri.trim_end_matches('/') {
-            "http://www.w3.org/2005/Atom" => Ns::Atom,
-            "http://purl.org/atom/ns#" => Ns::Atom03,
+        let uri = uri.trim_end_matches('/');
+        match uri {
             "http://purl.org/rss/1.0" => Ns::Rss1,
             "http://my.netscape.com/rdf/simple/0.9" => Ns::Rss090,
             "http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
-            "http://purl.org/dc/elements/1.1" | "http://purl.org/dc/terms" => Ns::Dc,
+            "http://purl.org/dc/elements/1.1" => Ns::Dc,
+            "http://purl.org/dc/terms" => Ns::DcTerms,
             "http://purl.org/rss/1.0/modules/content" => Ns::Content,
+            _ if uri.eq_ignore_ascii_case("http://www.w3.org/2005/Atom") => Ns::Atom,
+            _ if PRE_ATOM_NAMESPACES.iter().any(|p| uri.starts_with(p)) => Ns::Atom03,
+            _ if RSS2_NAMESPACES.contains(&uri) => Ns::Rss2,
             _ => Ns::Other,
         }
     }
@@ -51,7 +77,8 @@ impl Ns {
         match prefix {
             "atom" => Ns::Atom,
             "rdf" => Ns::Rdf,
-            "dc" | "dcterms" => Ns::Dc,
+            "dc" => Ns::Dc,
+            "dcterms" => Ns::DcTerms,
             "content" => Ns::Content,
             _ => Ns::Other,
         }
@@ -65,9 +92,14 @@ impl Ns {
         }
     }
 
-    /// Plain RSS element names: no namespace, or the RSS 1.0 / 0.90 namespaces.
+    /// Plain RSS element names: no namespace, or the RSS 1.0 / 0.90 / 2.0 namespaces.
     fn is_rss(self) -> bool {
-        matches!(self, Ns::None | Ns::Rss1 | Ns::Rss090)
+        matches!(self, Ns::None | Ns::Rss1 | Ns::Rss090 | Ns::Rss2)
+    }
+
+    /// Dublin Core or DCMI Terms: fallbacks for what the format's own elements lack.
+    fn is_dc(self) -> bool {
+        matches!(self, Ns::Dc | Ns::DcTerms)
     }
 
     fn is_atom(self) -> bool {
@@ -79,14 +111,41 @@ impl Ns {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     Title,
+    /// `dc:title`: the title when the format's own is missing or empty.
+    DcTitle,
     Link,
     Summary,
+    /// `dc:description`: the summary when the format's own is missing or empty.
+    DcDescription,
     Content,
     Guid,
-    Published,
-    Updated,
+    Date(DateKind),
     Author,
+    /// `dc:creator`: the authors when the format names none.
+    DcCreator,
     Category,
+}
+
+/// The dates an item may carry, in the order they are preferred for its publication time;
+/// within one kind the first element wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateKind {
+    /// RSS `pubDate`, Atom `published`, Atom 0.3 `issued`.
+    Published,
+    /// `dcterms:issued`.
+    DcIssued,
+    /// `dc:date`, `dcterms:date`.
+    DcDate,
+    /// Atom 0.3 `created`, `dcterms:created`.
+    Created,
+    /// Atom `updated`, Atom 0.3 `modified`.
+    Updated,
+    /// `dcterms:modified`.
+    DcModified,
+}
+
+impl DateKind {
+    const COUNT: usize = 6;
 }
 
 /// What an open element is to the parser.
@@ -113,14 +172,19 @@ struct Frame {
 #[derive(Default)]
 struct ItemDraft {
     guid: Option<String>,
+    /// The RSS guid is the item's permalink (`isPermaLink` absent or true).
+    guid_is_permalink: bool,
     title: Option<String>,
+    dc_title: Option<String>,
     link: Option<(String, Option<Url>)>,
     fallback_link: Option<(String, Option<Url>)>,
     summary: Option<String>,
+    dc_description: Option<String>,
     content: Option<String>,
-    published: Option<String>,
-    updated: Option<String>,
+    /// The first date of each [`DateKind`], by its discriminant.
+    dates: [Option<String>; DateKind::COUNT],
     authors: Vec<String>,
+    dc_authors: Vec<String>,
     categories: Vec<String>,
 }
 
@@ -135,7 +199,10 @@ struct State<'o> {
     options: &'o ParseOptions,
     stack: Vec<Frame>,
     format: Option<FeedFormat>,
+    /// The namespace of an Atom `feed` root under a URI the parser does not know.
+    atom_alias: Option<String>,
     title: Option<String>,
+    dc_title: Option<String>,
     link: Option<(String, Option<Url>)>,
     items: Vec<FeedItem>,
     dropped_items: usize,
@@ -156,7 +223,9 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
         options,
         stack: Vec::with_capacity(16),
         format: None,
+        atom_alias: None,
         title: None,
+        dc_title: None,
         link: None,
         items: Vec::new(),
         dropped_items: 0,
@@ -166,7 +235,7 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
 
     let damage = loop {
         let (ns, event) = match reader.read_resolved_event() {
-            Ok((result, event)) => (Ns::resolve(&result), event),
+            Ok((result, event)) => (state.namespace(&result, &event), event),
             Err(err) => break Some((reader.error_position(), err.to_string())),
         };
         match event {
@@ -205,6 +274,26 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
 }
 
 impl State<'_> {
+    /// What an element's namespace is to the parser. An Atom `feed` root under an unknown URI
+    /// makes that URI Atom's for the rest of the document.
+    fn namespace(&mut self, result: &ResolveResult<'_>, event: &Event<'_>) -> Ns {
+        let ns = Ns::resolve(result);
+        let ResolveResult::Bound(uri) = result else {
+            return ns;
+        };
+        if self.atom_alias.as_deref() == Some(uri.0) {
+            return Ns::Atom;
+        }
+        let root_feed = self.stack.is_empty()
+            && self.format.is_none()
+            && matches!(event, Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "feed");
+        if root_feed && ns == Ns::Other {
+            self.atom_alias = Some(uri.0.to_owned());
+            return Ns::Atom;
+        }
+        ns
+    }
+
     fn base(&self) -> Option<&Url> {
         self.stack.iter().rev().find_map(|f| f.base.as_ref())
     }
@@ -227,6 +316,12 @@ impl State<'_> {
             let label = attr(start, "label").or_else(|| attr(start, "term"));
             self.finish_field(Field::Category, label.unwrap_or_default());
             node = Node::Other;
+        }
+        if node == Node::Field(Field::Guid) && ns.is_rss() {
+            if let Some(draft) = self.item.as_mut().filter(|d| d.guid.is_none()) {
+                draft.guid_is_permalink = attr(start, "isPermaLink")
+                    .is_none_or(|v| v.trim().eq_ignore_ascii_case("true"));
+            }
         }
         if node == Node::Item {
             // RSS 1.0 items name themselves in rdf:about.
@@ -264,10 +359,12 @@ impl State<'_> {
         let Some(parent) = self.parent() else {
             // The root element decides the format.
             self.format = Some(match (ns, local) {
-                (Ns::None, "rss") => match attr(start, "version").as_deref().map(str::trim) {
-                    Some("0.90" | "0.91") => FeedFormat::Rss09,
-                    _ => FeedFormat::Rss2,
-                },
+                (n, "rss") if n.is_rss() => {
+                    match attr(start, "version").as_deref().map(str::trim) {
+                        Some("0.90" | "0.91") => FeedFormat::Rss09,
+                        _ => FeedFormat::Rss2,
+                    }
+                }
                 (Ns::Rdf, "RDF") | (Ns::None, "RDF") => FeedFormat::Rss1,
                 (Ns::Atom03, "feed") => FeedFormat::Atom03,
                 (Ns::Atom | Ns::None, "feed") => FeedFormat::Atom1,
@@ -295,6 +392,7 @@ impl State<'_> {
             Node::Channel if local == "entry" && ns.is_atom() => Node::Item,
             Node::Channel => match (ns, local) {
                 (n, "title") if n.is_rss() || n.is_atom() => Node::Field(Field::Title),
+                (n, "title") if n.is_dc() => Node::Field(Field::DcTitle),
                 (n, "link") if n.is_rss() => Node::Field(Field::Link),
                 (n, "link") if n.is_atom() => Node::Field(Field::Link),
                 _ => Node::Other,
@@ -306,17 +404,32 @@ impl State<'_> {
                 (n, "summary") if n.is_atom() => Node::Field(Field::Summary),
                 (n, "content") if n.is_atom() => Node::Field(Field::Content),
                 (Ns::Content, "encoded") => Node::Field(Field::Content),
-                (Ns::None, "guid") => Node::Field(Field::Guid),
+                (n, "guid") if n.is_rss() => Node::Field(Field::Guid),
                 (n, "id") if n.is_atom() => Node::Field(Field::Guid),
-                (Ns::None, "pubDate") | (Ns::Dc, "date") => Node::Field(Field::Published),
-                (n, "published" | "issued" | "created") if n.is_atom() => {
-                    Node::Field(Field::Published)
+                (n, "pubDate" | "pubdate") if n.is_rss() => {
+                    Node::Field(Field::Date(DateKind::Published))
                 }
-                (n, "updated" | "modified") if n.is_atom() => Node::Field(Field::Updated),
-                (Ns::None, "author") | (Ns::Dc, "creator") => Node::Field(Field::Author),
+                (n, "published" | "issued") if n.is_atom() => {
+                    Node::Field(Field::Date(DateKind::Published))
+                }
+                (n, "created") if n.is_atom() => Node::Field(Field::Date(DateKind::Created)),
+                (n, "updated" | "modified") if n.is_atom() => {
+                    Node::Field(Field::Date(DateKind::Updated))
+                }
+                (n, "author") if n.is_rss() => Node::Field(Field::Author),
                 (n, "author" | "contributor") if n.is_atom() => Node::Field(Field::Author),
-                (Ns::None, "category") | (Ns::Dc, "subject") => Node::Field(Field::Category),
-                (n, "category") if n.is_atom() => Node::Field(Field::Category),
+                (n, "category") if n.is_rss() || n.is_atom() => Node::Field(Field::Category),
+                (n, dc) if n.is_dc() => match dc {
+                    "title" => Node::Field(Field::DcTitle),
+                    "description" => Node::Field(Field::DcDescription),
+                    "date" => Node::Field(Field::Date(DateKind::DcDate)),
+                    "issued" => Node::Field(Field::Date(DateKind::DcIssued)),
+                    "created" => Node::Field(Field::Date(DateKind::Created)),
+                    "modified" => Node::Field(Field::Date(DateKind::DcModified)),
+                    "creator" => Node::Field(Field::DcCreator),
+                    "subject" => Node::Field(Field::Category),
+                    _ => Node::Other,
+                },
                 _ => Node::Other,
             },
             _ => Node::Other,
@@ -431,31 +544,28 @@ impl State<'_> {
 
     fn finish_field(&mut self, field: Field, text: String) {
         let Some(draft) = self.item.as_mut() else {
-            if field == Field::Title && self.title.is_none() {
-                self.title = Some(text);
+            let slot = match field {
+                Field::Title => &mut self.title,
+                Field::DcTitle => &mut self.dc_title,
+                _ => return,
+            };
+            if slot.is_none() {
+                *slot = Some(text);
             }
             return;
         };
         let slot = match field {
             Field::Title => &mut draft.title,
+            Field::DcTitle => &mut draft.dc_title,
             Field::Summary => &mut draft.summary,
+            Field::DcDescription => &mut draft.dc_description,
             Field::Content => &mut draft.content,
             Field::Guid => &mut draft.guid,
-            Field::Published => &mut draft.published,
-            Field::Updated => &mut draft.updated,
-            Field::Author => {
-                let name = author_name(&text);
-                if !name.is_empty() && !draft.authors.contains(&name) {
-                    draft.authors.push(name);
-                }
-                return;
-            }
+            Field::Date(kind) => &mut draft.dates[kind as usize],
+            Field::Author => return push_label(&mut draft.authors, author_name(&text)),
+            Field::DcCreator => return push_label(&mut draft.dc_authors, author_name(&text)),
             Field::Category => {
-                let label = html_to_text(&text, MAX_LABEL_CHARS);
-                if !label.is_empty() && !draft.categories.contains(&label) {
-                    draft.categories.push(label);
-                }
-                return;
+                return push_label(&mut draft.categories, html_to_text(&text, MAX_LABEL_CHARS))
             }
             Field::Link => return,
         };
@@ -473,26 +583,31 @@ impl State<'_> {
             return;
         }
         let feed_base = self.feed_link_url();
-        let link = draft
-            .link
-            .or(draft.fallback_link)
-            .and_then(|(href, base)| resolve(&href, base.as_ref().or(feed_base.as_ref())));
-        let title = html_to_text(draft.title.as_deref().unwrap_or(""), MAX_TITLE_CHARS);
-        let summary_source = draft
-            .summary
-            .filter(|s| !s.trim().is_empty())
-            .or(draft.content)
-            .unwrap_or_default();
-        let summary = html_to_text(&summary_source, self.options.max_summary_chars);
-        let published = draft
-            .published
-            .as_deref()
-            .and_then(parse_date)
-            .or_else(|| draft.updated.as_deref().and_then(parse_date));
         let guid = draft
             .guid
             .map(|g| g.trim().to_owned())
             .filter(|g| !g.is_empty());
+        // Without a link, a permalink guid is the item's link.
+        let permalink = guid
+            .clone()
+            .filter(|_| draft.guid_is_permalink)
+            .map(|g| (g, None));
+        let link = draft
+            .link
+            .or(draft.fallback_link)
+            .or(permalink)
+            .and_then(|(href, base)| resolve(&href, base.as_ref().or(feed_base.as_ref())));
+        let title = first_filled([draft.title, draft.dc_title]).unwrap_or_default();
+        let title = html_to_text(&title, MAX_TITLE_CHARS);
+        let summary_source =
+            first_filled([draft.summary, draft.dc_description, draft.content]).unwrap_or_default();
+        let summary = html_to_text(&summary_source, self.options.max_summary_chars);
+        let published = draft.dates.iter().flatten().find_map(|d| parse_date(d));
+        let authors = if draft.authors.is_empty() {
+            draft.dc_authors
+        } else {
+            draft.authors
+        };
         let published_text =
             published.map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         let id = item_id(
@@ -508,7 +623,7 @@ impl State<'_> {
             link,
             summary,
             published,
-            authors: draft.authors,
+            authors,
             categories: draft.categories,
         });
     }
@@ -567,8 +682,9 @@ impl State<'_> {
             .link
             .as_ref()
             .and_then(|(href, base)| resolve(href, base.as_ref()));
+        let title = first_filled([self.title, self.dc_title]).unwrap_or_default();
         Ok(Feed {
-            title: html_to_text(self.title.as_deref().unwrap_or(""), MAX_TITLE_CHARS),
+            title: html_to_text(&title, MAX_TITLE_CHARS),
             link,
             format,
             items: self.items,
@@ -577,20 +693,41 @@ impl State<'_> {
     }
 }
 
-/// `href` as an absolute http(s) URL, resolved against `base` when relative. Anything else is
-/// `None`: another scheme (`javascript:`, `data:`, `vbscript:`, ...), a relative link without a
-/// base, or a link over [`MAX_LINK_BYTES`].
+/// `href` as an absolute http(s) URL, resolved against `base` when relative. An absolute link is
+/// kept as published (case and escapes untouched) unless it holds whitespace or control
+/// characters, which the URL's serialization escapes. Anything else is `None`: another scheme
+/// (`javascript:`, `data:`, `vbscript:`, ...), a relative link without a base, or a link over
+/// [`MAX_LINK_BYTES`].
 fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
     let href = href.trim();
     if href.is_empty() || href.len() > MAX_LINK_BYTES {
         return None;
     }
-    let url = match Url::parse(href) {
-        Ok(url) => url,
-        Err(_) => base?.join(href).ok()?,
+    let (url, absolute) = match Url::parse(href) {
+        Ok(url) => (url, true),
+        Err(_) => (base?.join(href).ok()?, false),
     };
-    (matches!(url.scheme(), "http" | "https") && url.as_str().len() <= MAX_LINK_BYTES)
-        .then(|| url.into())
+    if !matches!(url.scheme(), "http" | "https") || url.as_str().len() > MAX_LINK_BYTES {
+        return None;
+    }
+    let as_published = absolute && !href.chars().any(|c| c.is_whitespace() || c.is_control());
+    Some(if as_published {
+        href.to_owned()
+    } else {
+        url.into()
+    })
+}
+
+/// The first value that is not blank.
+fn first_filled<const N: usize>(values: [Option<String>; N]) -> Option<String> {
+    values.into_iter().flatten().find(|v| !v.trim().is_empty())
+}
+
+/// Adds a non-empty label not already there, up to [`MAX_LABELS`].
+fn push_label(labels: &mut Vec<String>, label: String) {
+    if !label.is_empty() && labels.len() < MAX_LABELS && !labels.contains(&label) {
+        labels.push(label);
+    }
 }
 
 /// "jane@example.com (Jane Doe)" is RSS's author form; the name in parentheses is kept.

@@ -1,0 +1,183 @@
+//! The parser against `tests/fixtures/conformance/`: Dublin Core and DCMI Terms as fallbacks,
+//! `guid isPermaLink`, which date wins, Atom 0.3 and Atom under other namespaces, links as
+//! published, and bounded labels.
+
+use shared::feed::{parse_feed, Feed, FeedFormat, ParseOptions};
+use std::path::PathBuf;
+
+fn parse_ok(name: &str) -> Feed {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/conformance")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    parse_feed(&bytes, &ParseOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn dates(feed: &Feed) -> Vec<Option<String>> {
+    feed.items
+        .iter()
+        .map(|i| {
+            i.published
+                .map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        })
+        .collect()
+}
+
+fn some(s: &str) -> Option<String> {
+    Some(s.to_owned())
+}
+
+#[test]
+fn dublin_core_fills_only_what_the_format_lacks() {
+    let feed = parse_ok("dc-fallbacks.xml");
+    assert_eq!(feed.title, "Dublin Core channel title");
+    let [only_dc, native, ..] = feed.items.as_slice() else {
+        panic!("items: {:?}", feed.items);
+    };
+    assert_eq!(only_dc.title, "Only Dublin Core: Celtics acquire a guard");
+    assert_eq!(
+        only_dc.summary,
+        "The description comes from dc:description."
+    );
+    assert_eq!(only_dc.authors, ["Mark Pilgrim"]);
+    assert_eq!(only_dc.categories, ["Trades"]);
+
+    assert_eq!(native.title, "RSS title wins though it comes second");
+    assert_eq!(native.summary, "The RSS description wins.");
+    assert_eq!(native.authors, ["Native Author"]);
+    assert_eq!(
+        dates(&feed),
+        [
+            some("2003-12-31T18:30:02Z"),
+            // pubDate outranks an earlier dc:date.
+            some("2003-12-31T18:30:02Z"),
+            // dcterms:issued > dcterms:created > dcterms:modified, whatever their order.
+            some("2003-03-03T03:03:03Z"),
+            some("2004-04-04T04:04:04Z"),
+            some("2005-05-05T05:05:05Z"),
+            // An unreadable pubDate gives way to a readable fallback.
+            some("2002-02-02T02:02:02Z"),
+        ]
+    );
+}
+
+#[test]
+fn rss1_dublin_core_module_example() {
+    let feed = parse_ok("dc-rss1.rdf");
+    assert_eq!(feed.format, FeedFormat::Rss1);
+    let item = &feed.items[0];
+    assert_eq!(item.title, "XML: A Disruptive Technology");
+    assert!(item
+        .summary
+        .starts_with("XML is placing increasingly heavy loads"));
+    assert_eq!(
+        item.authors,
+        ["Simon St.Laurent (mailto:simonstl@simonstl.com)"]
+    );
+    assert_eq!(item.categories, ["XML"]);
+    assert_eq!(dates(&feed), [some("2000-01-01T12:00:00Z")]);
+}
+
+#[test]
+fn a_permalink_guid_is_the_link_when_there_is_none() {
+    let feed = parse_ok("guid-permalink.xml");
+    let links: Vec<Option<&str>> = feed.items.iter().map(|i| i.link.as_deref()).collect();
+    assert_eq!(
+        links,
+        [
+            Some("https://guid.example.com/2003/12/31/permalink"),
+            Some("https://guid.example.com/2003/12/31/explicit"),
+            None,
+            Some("https://guid.example.com/the-link"),
+            None,
+            // As published: no lowercasing of scheme or host, escapes untouched.
+            Some("HTTPS://Guid.Example.COM/Case/Kept?Q=A%2fB&x=1"),
+        ]
+    );
+    // The guid stays the item's identity either way.
+    assert_eq!(
+        feed.items[2].guid.as_deref(),
+        Some("https://guid.example.com/not-a-link")
+    );
+}
+
+#[test]
+fn atom_published_outranks_updated_and_the_first_repeat_wins() {
+    let feed = parse_ok("atom-date-precedence.xml");
+    assert_eq!(
+        dates(&feed),
+        [
+            some("2003-12-13T12:29:29Z"),
+            some("2003-12-13T18:30:02Z"),
+            some("2005-07-31T12:29:29Z"),
+        ]
+    );
+}
+
+#[test]
+fn atom03_issued_then_created_then_modified() {
+    let feed = parse_ok("atom03-dates.xml");
+    assert_eq!(feed.format, FeedFormat::Atom03);
+    assert_eq!(
+        dates(&feed),
+        [some("2003-12-13T12:29:29Z"), some("2003-12-13T12:00:00Z")]
+    );
+}
+
+#[test]
+fn atom_under_other_namespaces_and_prefixes() {
+    for (name, format, title, link) in [
+        (
+            "atom-echo-namespace.xml",
+            FeedFormat::Atom03,
+            "An Echo entry",
+            "https://echo.example.com/1",
+        ),
+        (
+            "atom-prefixed.xml",
+            FeedFormat::Atom1,
+            "A prefixed entry",
+            "https://prefixed.example.com/1",
+        ),
+        (
+            "atom-unknown-namespace.xml",
+            FeedFormat::Atom1,
+            "Its elements are read as Atom",
+            "https://unknown-ns.example.com/1",
+        ),
+    ] {
+        let feed = parse_ok(name);
+        assert_eq!(feed.format, format, "{name}");
+        assert_eq!(feed.items.len(), 1, "{name}");
+        assert_eq!(feed.items[0].title, title, "{name}");
+        assert_eq!(feed.items[0].link.as_deref(), Some(link), "{name}");
+        assert!(feed.items[0].published.is_some(), "{name}");
+    }
+}
+
+#[test]
+fn rss2_under_a_declared_namespace_with_an_asctime_date() {
+    let feed = parse_ok("rss2-namespaced.xml");
+    assert_eq!(feed.format, FeedFormat::Rss2);
+    assert_eq!(feed.title, "RSS 2.0 under UserLand's namespace");
+    assert_eq!(feed.items[0].summary, "Read as RSS 2.0.");
+    assert_eq!(dates(&feed), [some("2004-01-04T16:29:06Z")]);
+}
+
+#[test]
+fn labels_are_bounded_and_the_item_kept() {
+    let categories: String = (0..5_000)
+        .map(|i| format!("<category>tag {i}</category><dc:creator>writer {i}</dc:creator>"))
+        .collect();
+    let xml = format!(
+        r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
+        <item><title>Many labels</title><link>https://labels.example.com/1</link>{categories}</item>
+        </channel></rss>"#
+    );
+    let feed = parse_feed(xml.as_bytes(), &ParseOptions::default()).expect("parses");
+    let item = &feed.items[0];
+    assert_eq!(item.title, "Many labels");
+    assert_eq!(item.categories.len(), 50);
+    assert_eq!(item.authors.len(), 50);
+    assert_eq!(item.categories[0], "tag 0");
+}
