@@ -143,6 +143,35 @@ fn eval_prints_accuracy_and_confusion() {
     assert!(text.contains("confusion"));
     let report = json(&tracker(&["eval", "--json", dev], None));
     assert_eq!(report["total"], 232);
+    assert!(
+        report.get("teams").is_none(),
+        "the dev file labels no teams"
+    );
+}
+
+#[test]
+fn eval_measures_one_split_and_the_teams() {
+    let unseen = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/corpus/headlines-unseen.tsv"
+    );
+    let all = json(&tracker(&["eval", "--json", unseen], None));
+    let holdout = json(&tracker(
+        &["eval", "--json", "--split", "holdout", unseen],
+        None,
+    ));
+    let tune = json(&tracker(
+        &["eval", "--json", "--split", "tune", unseen],
+        None,
+    ));
+    let total = |r: &serde_json::Value| r["total"].as_u64().unwrap_or(0);
+    assert!(total(&holdout) >= 400, "{}", total(&holdout));
+    assert_eq!(total(&holdout) + total(&tune), total(&all));
+    assert_eq!(holdout["teams"]["rows"], holdout["total"]);
+    let text =
+        String::from_utf8_lossy(&tracker(&["eval", "--split", "holdout", unseen], None).stdout)
+            .into_owned();
+    assert!(text.contains("teams     precision"), "{text}");
 }
 
 const SAMPLE_FEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/feeds.json");

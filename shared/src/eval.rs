@@ -1,7 +1,8 @@
 //! Measuring the classifier on a labelled TSV file: accuracy, per-class precision and recall,
-//! and the confusion matrix.
+//! and the confusion matrix; and the team recogniser, where the file has a `teams` column.
 
 use crate::classify::{classify, Category};
+use crate::teams::{codes, find_teams};
 use serde::Serialize;
 use std::fmt;
 
@@ -71,9 +72,32 @@ fn position(c: Category) -> usize {
     Category::ALL.iter().position(|x| *x == c).unwrap_or(2)
 }
 
+/// One labelled row of a TSV file.
+#[derive(Debug, Clone)]
+pub struct LabelledRow {
+    /// The `id` column, or the line number.
+    pub id: String,
+    /// The hand label.
+    pub label: Category,
+    /// The headline.
+    pub title: String,
+    /// The `description` column (empty when absent).
+    pub description: String,
+    /// The `teams` column: comma-separated codes (`None` when the file has no such column).
+    pub teams: Option<Vec<String>>,
+    /// The `split` column (`tune`, `holdout`), when the file has one.
+    pub split: Option<String>,
+}
+
 /// Evaluates the classifier on TSV text with a header naming `label` and `title` columns
 /// (and optionally `id` and `description`).
 pub fn evaluate_tsv(tsv: &str) -> Result<Report, EvalError> {
+    evaluate(&read_tsv(tsv)?)
+}
+
+/// Reads TSV text with a header naming `label` and `title` columns (and optionally `id`,
+/// `description`, `teams` and `split`).
+pub fn read_tsv(tsv: &str) -> Result<Vec<LabelledRow>, EvalError> {
     let mut lines = tsv
         .lines()
         .enumerate()
@@ -91,9 +115,10 @@ pub fn evaluate_tsv(tsv: &str) -> Result<Report, EvalError> {
     let title_col = column("title").ok_or(EvalError::MissingColumn("title"))?;
     let id_col = column("id");
     let desc_col = column("description");
+    let teams_col = column("teams");
+    let split_col = column("split");
 
-    let mut confusion = [[0usize; 3]; 3];
-    let mut misses = Vec::new();
+    let mut rows = Vec::new();
     for (index, line) in lines {
         let fields: Vec<&str> = line.split('\t').collect();
         let cell = |col: usize| fields.get(col).copied();
@@ -109,17 +134,41 @@ pub fn evaluate_tsv(tsv: &str) -> Result<Report, EvalError> {
                 line: index + 1,
                 message: e.to_string(),
             })?;
-        let description = desc_col.and_then(cell).unwrap_or("");
-        let predicted = classify(title, description).category;
-        confusion[position(expected)][position(predicted)] += 1;
-        if predicted != expected {
+        rows.push(LabelledRow {
+            id: id_col
+                .and_then(cell)
+                .map_or_else(|| (index + 1).to_string(), str::to_owned),
+            label: expected,
+            title: title.to_owned(),
+            description: desc_col.and_then(cell).unwrap_or("").to_owned(),
+            teams: teams_col.map(|c| {
+                cell(c)
+                    .unwrap_or("")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            split: split_col.and_then(cell).map(str::to_owned),
+        });
+    }
+    Ok(rows)
+}
+
+/// Evaluates the classifier on labelled rows.
+pub fn evaluate(rows: &[LabelledRow]) -> Result<Report, EvalError> {
+    let mut confusion = [[0usize; 3]; 3];
+    let mut misses = Vec::new();
+    for row in rows {
+        let predicted = classify(&row.title, &row.description).category;
+        confusion[position(row.label)][position(predicted)] += 1;
+        if predicted != row.label {
             misses.push(Miss {
-                id: id_col
-                    .and_then(cell)
-                    .map_or_else(|| (index + 1).to_string(), str::to_owned),
-                expected,
+                id: row.id.clone(),
+                expected: row.label,
                 predicted,
-                title: title.to_owned(),
+                title: row.title.clone(),
             });
         }
     }
@@ -128,7 +177,6 @@ pub fn evaluate_tsv(tsv: &str) -> Result<Report, EvalError> {
         return Err(EvalError::NoRows);
     }
     let correct: usize = (0..3).map(|i| confusion[i][i]).sum();
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let classes = Category::ALL
         .iter()
         .enumerate()
@@ -151,6 +199,112 @@ pub fn evaluate_tsv(tsv: &str) -> Result<Report, EvalError> {
         confusion,
         misses,
     })
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// A row whose teams the recogniser got wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamMiss {
+    /// The row's id.
+    pub id: String,
+    /// The hand-labelled codes.
+    pub expected: Vec<String>,
+    /// The recognised codes.
+    pub found: Vec<String>,
+    /// The headline.
+    pub title: String,
+}
+
+/// The team recogniser against hand-labelled team sets, counted per (row, team) pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamReport {
+    /// Rows evaluated.
+    pub rows: usize,
+    /// Teams found that the label has.
+    pub true_positives: usize,
+    /// Teams found that the label lacks.
+    pub false_positives: usize,
+    /// Labelled teams not found.
+    pub false_negatives: usize,
+    /// `tp / (tp + fp)`.
+    pub precision: f64,
+    /// `tp / (tp + fn)`.
+    pub recall: f64,
+    /// Rows with an exactly right set, over all rows.
+    pub exact: f64,
+    /// The rows with a wrong set.
+    pub misses: Vec<TeamMiss>,
+}
+
+/// Evaluates the team recogniser on the rows that carry team labels (`None` if none do).
+pub fn evaluate_teams(rows: &[LabelledRow]) -> Option<TeamReport> {
+    let (mut tp, mut fp, mut fn_, mut exact, mut count) = (0, 0, 0, 0, 0);
+    let mut misses = Vec::new();
+    for row in rows {
+        let Some(expected) = &row.teams else { continue };
+        count += 1;
+        let found = codes(&find_teams(&row.title, &row.description));
+        let hits = found.iter().filter(|t| expected.contains(t)).count();
+        tp += hits;
+        fp += found.len() - hits;
+        fn_ += expected.iter().filter(|t| !found.contains(t)).count();
+        let mut sorted = expected.clone();
+        sorted.sort();
+        if sorted == found {
+            exact += 1;
+        } else {
+            misses.push(TeamMiss {
+                id: row.id.clone(),
+                expected: sorted,
+                found,
+                title: row.title.clone(),
+            });
+        }
+    }
+    (count > 0).then(|| TeamReport {
+        rows: count,
+        true_positives: tp,
+        false_positives: fp,
+        false_negatives: fn_,
+        precision: ratio(tp, tp + fp),
+        recall: ratio(tp, tp + fn_),
+        exact: ratio(exact, count),
+        misses,
+    })
+}
+
+impl fmt::Display for TeamReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "teams     precision {:.1}% recall {:.1}% exact rows {:.1}% ({} rows; {} right, {} extra, {} missed)",
+            self.precision * 100.0,
+            self.recall * 100.0,
+            self.exact * 100.0,
+            self.rows,
+            self.true_positives,
+            self.false_positives,
+            self.false_negatives
+        )?;
+        for m in &self.misses {
+            writeln!(
+                f,
+                "  {:>5}  {:<15} found {:<15}  {}",
+                m.id,
+                m.expected.join(","),
+                m.found.join(","),
+                m.title
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Report {

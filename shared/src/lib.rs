@@ -28,5 +28,6 @@ pub mod maintenance;
 pub mod model;
 pub mod source;
 pub mod store;
+pub mod teams;
 #[cfg(feature = "test-support")]
 pub mod testing;

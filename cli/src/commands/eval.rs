@@ -1,26 +1,50 @@
 //! `tracker eval FILE.tsv`.
 
-use shared::eval::evaluate_tsv;
+use shared::eval::{evaluate, evaluate_teams, read_tsv, Report, TeamReport};
 
 /// Arguments of `tracker eval`.
 #[derive(clap::Args)]
 pub struct Args {
     /// A TSV file with a header naming `label` and `title` (and optionally `id`, `description`).
     file: std::path::PathBuf,
+    /// Only the rows whose `split` column has this value (`tune`, `holdout`).
+    #[arg(long)]
+    split: Option<String>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
 }
 
-/// Evaluates the classifier on the file and prints the report.
+/// The JSON output: the classifier's report, and the teams' where the file labels them.
+#[derive(serde::Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    teams: Option<&'a TeamReport>,
+}
+
+/// Evaluates the classifier (and the team recogniser, where the file labels teams) on the
+/// file and prints the report.
 pub fn run(args: Args) -> super::Result {
-    let text =
-        std::fs::read_to_string(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    let report = evaluate_tsv(&text).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let name = args.file.display();
+    let text = std::fs::read_to_string(&args.file).map_err(|e| format!("{name}: {e}"))?;
+    let mut rows = read_tsv(&text).map_err(|e| format!("{name}: {e}"))?;
+    if let Some(split) = &args.split {
+        rows.retain(|r| r.split.as_deref() == Some(split.as_str()));
+    }
+    let report = evaluate(&rows).map_err(|e| format!("{name}: {e}"))?;
+    let teams = evaluate_teams(&rows);
     if args.json {
-        super::print_json(&report)
+        super::print_json(&Output {
+            report: &report,
+            teams: teams.as_ref(),
+        })
     } else {
         print!("{report}");
+        if let Some(teams) = teams {
+            print!("\n{teams}");
+        }
         Ok(())
     }
 }
