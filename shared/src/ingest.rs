@@ -293,6 +293,7 @@ impl Ingest {
                     source: feed.source_label().to_owned(),
                     category: decision.category,
                     evidence: decision.evidence,
+                    confidence: Some(decision.confidence),
                     published_at: item.published.map(|p| p.trunc_subsecs(0)),
                     fetched_at: now,
                     expires_at,

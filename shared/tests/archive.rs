@@ -65,6 +65,7 @@ async fn exports_are_json_lines(archive: &dyn Archive) {
                 source: "hoops".into(),
                 category: decision.category,
                 evidence: decision.evidence,
+                confidence: Some(decision.confidence),
                 published_at: i.published,
                 fetched_at: Utc::now(),
                 expires_at: None,

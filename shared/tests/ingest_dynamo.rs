@@ -75,6 +75,7 @@ fn item(id: &str, summary: String) -> NewsItem {
         source: "Test".into(),
         category: Category::Other,
         evidence: Vec::new(),
+        confidence: None,
         published_at: Some(now),
         fetched_at: now,
         expires_at: None,

@@ -26,6 +26,7 @@ fn item(n: u32, category: Category, source: &str, published: Option<Timestamp>) 
         source: source.to_owned(),
         category,
         evidence: classify(&title, "").evidence,
+        confidence: None,
         published_at: published,
         fetched_at: t0(),
         expires_at: Some(1_900_000_000),

@@ -34,6 +34,7 @@ struct Item<'a> {
     #[serde(flatten)]
     item: &'a FeedItem,
     category: Category,
+    confidence: f32,
     evidence: Vec<Evidence>,
 }
 
@@ -54,6 +55,7 @@ pub async fn run(args: Args) -> super::Result {
             Item {
                 item,
                 category: decision.category,
+                confidence: decision.confidence,
                 evidence: decision.evidence,
             }
         })

@@ -37,6 +37,7 @@ fn item(n: usize) -> NewsItem {
         source: if n % 2 == 0 { "ESPN" } else { "RealGM" }.into(),
         category: Category::ALL[n % 3],
         evidence: Vec::new(),
+        confidence: None,
         published_at: Some(published),
         fetched_at: published,
         expires_at: None,

@@ -4,7 +4,8 @@
 //! tokens (never substrings), longest phrase first, so "press release" claims "release" and
 //! "trade deadline" claims "trade". Each match adds its weight to one category (title matches
 //! count fully, summary matches at [`SUMMARY_FACTOR`]); the highest score above Other's
-//! baseline wins, and the matches are returned as evidence.
+//! baseline wins, and the matches are returned as evidence with a confidence: the winner's
+//! share of the three scores after a softmax ([`confidence`]).
 
 mod matcher;
 mod rules;
@@ -116,6 +117,8 @@ pub struct Evidence {
 pub struct Classification {
     /// The winning category.
     pub category: Category,
+    /// How sure the decision is, from 1/3 (a three-way tie) to 1 (see [`confidence`]).
+    pub confidence: f32,
     /// Every phrase that matched, strongest first.
     pub evidence: Vec<Evidence>,
 }
@@ -161,5 +164,17 @@ pub fn classify(title: &str, summary: &str) -> Classification {
             }
         });
     evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-    Classification { category, evidence }
+    Classification {
+        category,
+        confidence: confidence(&scores, category),
+        evidence,
+    }
+}
+
+/// The winner's softmax share of the three scores: 1/3 when they tie, near 1 when the winner
+/// leads the runner-up by several points.
+pub fn confidence(scores: &[f32; 3], winner: Category) -> f32 {
+    let top = scores.iter().copied().fold(f32::MIN, f32::max);
+    let total: f32 = scores.iter().map(|s| (s - top).exp()).sum();
+    (scores[winner.index()] - top).exp() / total
 }

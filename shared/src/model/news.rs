@@ -21,6 +21,9 @@ pub struct NewsItem {
     pub category: Category,
     /// The phrases that decided the category.
     pub evidence: Vec<Evidence>,
+    /// How sure the classifier was, from 1/3 to 1 (absent on items stored before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
     /// Publication time, when the feed gave one.
     #[serde(with = "rfc3339_option", default)]
     #[schema(value_type = Option<String>, format = DateTime)]
