@@ -1,6 +1,6 @@
-// NBA Trade Tracker news page: talks only to the public API (GET /news) of its own origin
+// NBA Trade Tracker news page: talks only to the public API (GET /news, /teams) of its own origin
 // (`tracker serve`, or CloudFront in front of the page bucket and the API), so it runs under a
-// CSP of connect-src 'self'. Filters, cursor paging, JST switch, evidence on hover/focus, and an
+// CSP of connect-src 'self'. Filters (category, source or team; a team chip filters by its team), cursor paging, JST switch, evidence on hover/focus, and an
 // auto-refresh that prepends new items without moving what the reader is looking at. Feed text is
 // only ever set as text, and a link becomes an href only when it is http(s).
 "use strict";
@@ -12,15 +12,17 @@ const list = document.getElementById("news");
 const more = document.getElementById("load-more");
 const statusLine = document.getElementById("status");
 const sourceSelect = document.getElementById("source");
+const teamSelect = document.getElementById("team");
 const zoneSelect = document.getElementById("zone");
 const template = document.getElementById("card");
 
-const state = { category: "", source: "", cursor: null, shown: new Set(), sources: new Set(), loading: false };
+const state = { category: "", source: "", team: "", cursor: null, shown: new Set(), sources: new Set(), loading: false };
 
 function query(extra = {}) {
   const q = new URLSearchParams({ limit: String(PAGE) });
   if (state.category) q.set("category", state.category);
   if (state.source) q.set("source", state.source);
+  if (state.team) q.set("team", state.team);
   for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
   return `/news?${q}`;
 }
@@ -74,7 +76,42 @@ function card(item) {
   const href = item.link ? safeLink(item.link) : null;
   if (href) link.href = href; else link.removeAttribute("href");
   node.querySelector(".summary").textContent = item.summary;
+  const teams = node.querySelector(".teams");
+  for (const code of item.teams ?? []) {
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = "chip";
+    chip.dataset.team = code;
+    chip.textContent = code;
+    chip.title = `Only ${teamSelect.querySelector(`option[value="${CSS.escape(code)}"]`)?.textContent ?? code} news`;
+    const entry = document.createElement("li");
+    entry.append(chip);
+    teams.append(entry);
+  }
   return node;
+}
+
+// The 30 teams for the filter; the page works without them (chips still filter).
+async function loadTeams() {
+  try {
+    const response = await fetch("/teams", { headers: { accept: "application/json" } });
+    if (!response.ok) return;
+    for (const team of await response.json()) teamSelect.append(new Option(`${team.name} (${team.code})`, team.code));
+  } catch {
+    // The select keeps "All teams" only.
+  }
+}
+
+// A team and a source cannot be combined (the API answers each with an index): choosing one
+// clears the other.
+function applyFilters(changed) {
+  if (changed === teamSelect && teamSelect.value) sourceSelect.value = "";
+  if (changed === sourceSelect && sourceSelect.value) teamSelect.value = "";
+  state.category = document.querySelector('input[name="category"]:checked').value;
+  state.source = sourceSelect.value;
+  state.team = teamSelect.value;
+  state.cursor = null;
+  load(true);
 }
 
 function rememberSources(items) {
@@ -130,15 +167,22 @@ async function refresh() {
 }
 
 document.getElementById("controls").addEventListener("change", (event) => {
-  if (event.target.name === "category" || event.target === sourceSelect) {
-    state.category = document.querySelector('input[name="category"]:checked').value;
-    state.source = sourceSelect.value;
-    state.cursor = null;
-    load(true);
+  if (event.target.name === "category" || event.target === sourceSelect || event.target === teamSelect) {
+    applyFilters(event.target);
   } else if (event.target === zoneSelect) {
     for (const time of list.querySelectorAll("time")) time.textContent = formatTime(time.dataset.iso);
   }
 });
+list.addEventListener("click", (event) => {
+  const chip = event.target.closest(".chip");
+  if (!chip) return;
+  if (!teamSelect.querySelector(`option[value="${CSS.escape(chip.dataset.team)}"]`)) {
+    teamSelect.append(new Option(chip.dataset.team, chip.dataset.team));
+  }
+  teamSelect.value = chip.dataset.team;
+  applyFilters(teamSelect);
+});
 more.addEventListener("click", () => load(false));
+loadTeams();
 setInterval(refresh, REFRESH_MS);
 load(true);

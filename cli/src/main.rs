@@ -28,6 +28,8 @@ enum Command {
     Ingest(commands::ingest::Args),
     /// Serve the API and the news page locally, ingesting at start and on an interval.
     Serve(commands::serve::Args),
+    /// Tag the items stored before teams existed (whole store; prints a JSON report).
+    Backfill(commands::backfill::Args),
     /// Print a development bearer token that `tracker serve` on the same --data-dir accepts.
     Token(commands::auth::TokenArgs),
 }
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => async_main(commands::ingest::run(args)),
         Command::Serve(args) => async_main(commands::serve::run(args)),
         Command::Token(args) => commands::auth::token(args),
+        Command::Backfill(args) => async_main(commands::backfill::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

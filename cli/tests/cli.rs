@@ -174,6 +174,28 @@ fn eval_measures_one_split_and_the_teams() {
     assert!(text.contains("teams     precision"), "{text}");
 }
 
+#[test]
+fn backfill_after_ingest_has_nothing_to_tag() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dir = data.path().to_str().expect("utf-8 path");
+    let ingest = tracker_in_root(&[
+        "ingest",
+        "--once",
+        "--feeds",
+        SAMPLE_FEEDS,
+        "--data-dir",
+        dir,
+    ]);
+    assert!(
+        ingest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let report = json(&tracker_in_root(&["backfill", "--data-dir", dir]));
+    assert_eq!(report["items_seen"], 28, "{report}");
+    assert_eq!(report["items_tagged"], 0, "ingest tags teams as it stores");
+}
+
 const SAMPLE_FEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/feeds.json");
 
 fn tracker_in_root(args: &[&str]) -> Output {

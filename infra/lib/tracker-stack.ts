@@ -66,7 +66,7 @@ export interface TrackerStackProps extends StackProps {
 export const METRICS_NAMESPACE = "NbaTradeTracker";
 
 /** The routes anyone may call without a token; every other route needs one. */
-export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /health", "GET /openapi.json"];
+export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /teams", "GET /health", "GET /openapi.json"];
 
 /** Per-route throttling of the write routes (the rest share the stage's default). */
 export const WRITE_ROUTE_THROTTLE: Record<string, { burstLimit: number; rateLimit: number }> = {
@@ -122,6 +122,8 @@ export class TrackerStack extends Stack {
     }
     // Items by the time ingest first stored them: the daily export's day.
     news.addGlobalSecondaryIndex({ indexName: "by_fetched", partitionKey: { name: "kind", type: S }, sortKey: { name: "fetched_at", type: S }, projectionType: dynamodb.ProjectionType.ALL });
+    // Team links (LAL, LAL#Trade): GET /news?team=, with or without a category.
+    news.addGlobalSecondaryIndex({ indexName: "by_team", partitionKey: { name: "team_key", type: S }, sortKey: { name: "sort_key", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     const users = new dynamodb.Table(this, "UsersTable", { ...tableDefaults, partitionKey: { name: "user_id", type: S } });
     users.addGlobalSecondaryIndex({ indexName: "by_kind", partitionKey: { name: "kind", type: S }, sortKey: { name: "user_id", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     const metrics = new dynamodb.Table(this, "MetricsTable", {
@@ -189,7 +191,8 @@ export class TrackerStack extends Stack {
     });
     // New items (Put) and the stats counters (Update) go in TransactWriteItems, which IAM authorizes as
     // PutItem and UpdateItem; feed state is GetItem / PutItem.
-    allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [news.tableArn]);
+    // Items and counters in TransactWriteItems (Put/Update), team links with BatchWriteItem.
+    allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [news.tableArn]);
     allow(ingest, "RawArchiveWrite", ["s3:GetObject", "s3:PutObject"], [archive.arnForObjects("raw/*")]);
     allow(ingest, "ArchiveList", ["s3:ListBucket"], [archive.bucketArn]);
 
@@ -208,7 +211,7 @@ export class TrackerStack extends Stack {
     const newsApi = rust("NewsApiFunction", "news-api", "api", { reservedConcurrentExecutions });
     // Listings Query the indexes; /news/stats reads the stats counters with BatchGetItem.
     allow(newsApi, "NewsTableRead", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
-      [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`]);
+      [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`, `${news.tableArn}/index/by_team`]);
     const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
     const metricsApi = rust("MetricsApiFunction", "metrics-api", "api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
@@ -306,7 +309,7 @@ export class TrackerStack extends Stack {
     const M = apigw.HttpMethod;
     const routes: Array<[lambda.IFunction, string, apigw.HttpMethod, string]> = [
       [newsApi, "NewsApi", M.GET, "/news"], [newsApi, "NewsApi", M.GET, "/news/{id}"], [newsApi, "NewsApi", M.GET, "/news/stats"],
-      [newsApi, "NewsApi", M.GET, "/health"], [newsApi, "NewsApi", M.GET, "/openapi.json"],
+      [newsApi, "NewsApi", M.GET, "/teams"], [newsApi, "NewsApi", M.GET, "/health"], [newsApi, "NewsApi", M.GET, "/openapi.json"],
       [usersApi, "UsersApi", M.POST, "/users"], [usersApi, "UsersApi", M.GET, "/users"],
       [usersApi, "UsersApi", M.GET, "/users/me"], [usersApi, "UsersApi", M.PATCH, "/users/me"], [usersApi, "UsersApi", M.DELETE, "/users/me"],
       [usersApi, "UsersApi", M.GET, "/users/{id}"], [usersApi, "UsersApi", M.PATCH, "/users/{id}"], [usersApi, "UsersApi", M.DELETE, "/users/{id}"],
@@ -487,6 +490,7 @@ export class TrackerStack extends Stack {
         "/news*": toApi(publicRead, cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS),
         "/users*": toApi(authorized, cloudfront.AllowedMethods.ALLOW_ALL),
         "/devices*": toApi(authorized, cloudfront.AllowedMethods.ALLOW_ALL),
+        "/teams": toApi(publicRead, cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS),
         "/health": toApi(cloudfront.CachePolicy.CACHING_DISABLED, cloudfront.AllowedMethods.ALLOW_GET_HEAD),
         "/openapi.json": toApi(cloudfront.CachePolicy.CACHING_DISABLED, cloudfront.AllowedMethods.ALLOW_GET_HEAD),
       },

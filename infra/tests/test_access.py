@@ -8,7 +8,7 @@ import pytest
 
 from model import cdk_functions, http_api, identity, outputs, sam_functions
 
-PUBLIC_ROUTES = {"GET /news", "GET /news/{id}", "GET /news/stats", "GET /health", "GET /openapi.json"}
+PUBLIC_ROUTES = {"GET /news", "GET /news/{id}", "GET /news/stats", "GET /teams", "GET /health", "GET /openapi.json"}
 ROUTES = PUBLIC_ROUTES | {
     "POST /users", "GET /users", "GET /users/me", "PATCH /users/me", "DELETE /users/me",
     "GET /users/{id}", "PATCH /users/{id}", "DELETE /users/{id}",
@@ -62,7 +62,7 @@ def test_the_default_authorizer_is_the_user_pools_jwt(stack):
     }}
 
 
-def test_exactly_the_five_public_routes_are_anonymous_and_every_other_route_needs_the_jwt(stack):
+def test_exactly_the_public_routes_are_anonymous_and_every_other_route_needs_the_jwt(stack):
     routes = stack.api()["routes"]
     assert set(routes) == ROUTES
     assert {route for route, authorizer in routes.items() if authorizer is None} == PUBLIC_ROUTES

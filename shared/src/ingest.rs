@@ -10,6 +10,7 @@ use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{FeedState, NewsItem, Timestamp};
 use crate::source::{is_http, read_file, Body};
 use crate::store::Store;
+use crate::teams;
 use chrono::SubsecRound;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -285,6 +286,7 @@ impl Ingest {
             .into_iter()
             .map(|item| {
                 let decision = classify(&item.title, &item.summary);
+                let team_evidence = teams::find_teams(&item.title, &item.summary);
                 NewsItem {
                     id: item.id,
                     title: item.title,
@@ -294,6 +296,8 @@ impl Ingest {
                     category: decision.category,
                     evidence: decision.evidence,
                     confidence: Some(decision.confidence),
+                    teams: teams::codes(&team_evidence),
+                    team_evidence,
                     published_at: item.published.map(|p| p.trunc_subsecs(0)),
                     fetched_at: now,
                     expires_at,

@@ -13,6 +13,7 @@ pub mod archive;
 pub mod auth;
 #[cfg(any(feature = "dynamodb", feature = "s3"))]
 pub mod aws;
+pub mod backfill;
 pub mod classify;
 pub mod config;
 pub mod emf;

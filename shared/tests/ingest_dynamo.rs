@@ -76,6 +76,8 @@ fn item(id: &str, summary: String) -> NewsItem {
         category: Category::Other,
         evidence: Vec::new(),
         confidence: None,
+        teams: Vec::new(),
+        team_evidence: Vec::new(),
         published_at: Some(now),
         fetched_at: now,
         expires_at: None,

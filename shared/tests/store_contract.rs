@@ -2,11 +2,13 @@
 //! store and the DynamoDB store on AWS's DynamoDB Local.
 
 use chrono::{Duration, TimeZone, Utc};
+use shared::backfill::backfill_teams;
 use shared::classify::{classify, Category};
 use shared::model::{
     DeviceId, Email, FeedState, NewUser, NewsItem, Reading, Timestamp, UserPatch, Username,
 };
 use shared::store::{NewsQuery, ReadingQuery, Store, StoreError};
+use shared::teams::TeamCode;
 use shared::testing as support;
 use std::collections::HashSet;
 
@@ -27,6 +29,8 @@ fn item(n: u32, category: Category, source: &str, published: Option<Timestamp>) 
         category,
         evidence: classify(&title, "").evidence,
         confidence: None,
+        teams: Vec::new(),
+        team_evidence: Vec::new(),
         published_at: published,
         fetched_at: t0(),
         expires_at: Some(1_900_000_000),
@@ -602,6 +606,134 @@ async fn news_by_fetch_time(store: &dyn Store) {
     assert_eq!(next.len(), 1, "both ends are inclusive");
 }
 
+/// Items rotate over LAL, BOS and both; listings by team (and category) page newest first
+/// over exactly that team's items, and the stats, time and export listings see no team link.
+async fn news_by_team(store: &dyn Store) {
+    let teams = |n: usize| match n % 3 {
+        0 => vec!["LAL".to_owned()],
+        1 => vec!["BOS".to_owned()],
+        _ => vec!["BOS".to_owned(), "LAL".to_owned()],
+    };
+    let items: Vec<NewsItem> = corpus()
+        .into_iter()
+        .enumerate()
+        .map(|(n, mut item)| {
+            item.teams = teams(n);
+            item
+        })
+        .collect();
+    store.insert_news(&items).await.expect("insert");
+    store
+        .insert_news(&items[..5])
+        .await
+        .expect("again: links are not doubled");
+    let lal: TeamCode = "lal".parse().expect("a team");
+    let query = NewsQuery {
+        team: Some(lal),
+        limit: 3,
+        ..NewsQuery::default()
+    };
+    let (got, pages) = all_pages(store, query.clone()).await;
+    let want: Vec<&NewsItem> = items
+        .iter()
+        .filter(|i| i.teams.contains(&"LAL".to_owned()))
+        .collect();
+    assert_eq!(got.len(), want.len());
+    assert!(pages > 1);
+    assert!(newest_first(&got));
+    assert!(got.iter().all(|i| i.teams.contains(&"LAL".to_owned())));
+    assert_eq!(
+        got.iter().find(|i| i.id == items[2].id),
+        Some(&items[2]),
+        "the item round-trips"
+    );
+
+    let trades = NewsQuery {
+        category: Some(Category::Trade),
+        ..query.clone()
+    };
+    let (got, _) = all_pages(store, trades).await;
+    let want = items
+        .iter()
+        .filter(|i| i.category == Category::Trade && i.teams.contains(&"LAL".to_owned()))
+        .count();
+    assert_eq!(got.len(), want);
+    assert!(got.iter().all(|i| i.category == Category::Trade));
+
+    let with_source = NewsQuery {
+        source: Some("espn".into()),
+        ..query.clone()
+    };
+    assert!(matches!(
+        store.list_news(&with_source).await,
+        Err(StoreError::Unsupported(_))
+    ));
+    // A cursor of the team listing is refused by another listing.
+    let page = store.list_news(&query).await.expect("list");
+    let foreign = NewsQuery {
+        cursor: page.next_cursor,
+        ..NewsQuery::default()
+    };
+    assert!(matches!(
+        store.list_news(&foreign).await,
+        Err(StoreError::InvalidCursor)
+    ));
+    // The other listings see each item once.
+    let (all, _) = all_pages(
+        store,
+        NewsQuery {
+            limit: 100,
+            ..NewsQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(all.len(), items.len());
+    let total: u64 = store.news_stats(None).await.expect("stats").values().sum();
+    assert_eq!(total, items.len() as u64);
+}
+
+/// Items stored before teams existed get them from the backfill, and nothing else of them
+/// changes; a second run has nothing to do.
+async fn backfill_tags_old_items(store: &dyn Store) {
+    let mut items = corpus();
+    items[0].title = "Lakers acquire a guard from the Celtics".into();
+    items[1].summary = "The Miami Heat signed a forward.".into();
+    items[2].teams = vec!["DAL".to_owned()];
+    items[2].title = "Knicks news the old version tagged as DAL".into();
+    store.insert_news(&items).await.expect("insert");
+    let report = backfill_teams(store).await.expect("backfill");
+    assert_eq!((report.items_seen, report.items_tagged), (items.len(), 2));
+    let again = backfill_teams(store).await.expect("again");
+    assert_eq!(again.items_tagged, 0);
+
+    let lakers = store
+        .get_news(&items[0].id)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(lakers.teams, ["BOS", "LAL"]);
+    assert_eq!(lakers.team_evidence.len(), 2);
+    let untouched = NewsItem {
+        teams: lakers.teams.clone(),
+        team_evidence: lakers.team_evidence.clone(),
+        ..items[0].clone()
+    };
+    assert_eq!(lakers, untouched, "only the teams changed");
+    let by_team = |code: &str| NewsQuery {
+        team: Some(code.parse().expect("team")),
+        limit: 100,
+        ..NewsQuery::default()
+    };
+    let heat = store.list_news(&by_team("MIA")).await.expect("list");
+    assert_eq!(heat.items.len(), 1);
+    assert_eq!(heat.items[0].id, items[1].id);
+    let knicks = store.list_news(&by_team("NYK")).await.expect("list");
+    assert!(
+        knicks.items.is_empty(),
+        "an item with teams is left as it is"
+    );
+}
+
 macro_rules! contract_suite {
     ($backend:ident) => {
         mod $backend {
@@ -624,6 +756,8 @@ macro_rules! contract_suite {
             case!(racing_inserts_count_each_item_once);
             case!(undated_items_sort_by_fetch_time);
             case!(news_by_fetch_time);
+            case!(news_by_team);
+            case!(backfill_tags_old_items);
             case!(bad_cursors_are_typed_errors);
             case!(feed_state_round_trips);
             case!(users_lifecycle_and_email_uniqueness);

@@ -86,6 +86,11 @@ test("the API serves what the first ingest stored", async () => {
   assert.ok(page.body.next_cursor);
   const stats = await getJson("/news/stats");
   assert.deepEqual(stats.body.counts, { Trade: 7, Signing: 12, Other: 9 });
+  const teams = await getJson("/teams");
+  assert.equal(teams.body.length, 30);
+  const heat = await getJson("/news?team=mia");
+  assert.ok(heat.body.items.length >= 1);
+  assert.ok(heat.body.items.every((i) => i.teams.includes("MIA")));
   const bad = await getJson("/news?limit=0");
   assert.equal(bad.status, 422);
   assert.equal(bad.body.error.code, "validation_failed");
@@ -132,6 +137,15 @@ test("the page shows cards, filters, pages and switches to JST", async () => {
   await page.getByLabel("Source").selectOption("ESPN");
   await page.waitForFunction(() => [...document.querySelectorAll(".card .source")].every((s) => s.textContent === "ESPN"));
   assert.equal(await cards.count(), 3);
+
+  // A team chip filters by its team, and clears the source filter (the two do not combine).
+  await page.getByLabel("Source").selectOption("");
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 7);
+  await first.locator('.chip[data-team="MIA"]').click();
+  await page.waitForFunction(() => [...document.querySelectorAll(".card")].every((c) => c.querySelector('.chip[data-team="MIA"]')));
+  assert.equal(await page.locator("#team").inputValue(), "MIA");
+  assert.equal(await page.getByLabel("Source").inputValue(), "");
+  assert.ok((await cards.count()) >= 1);
 
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "news-page.png"), fullPage: true });

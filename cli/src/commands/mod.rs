@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes `Args` and `run`.
 
 pub mod auth;
+pub mod backfill;
 pub mod classify;
 pub mod eval;
 pub mod ingest;

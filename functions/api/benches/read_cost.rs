@@ -13,6 +13,7 @@ use shared::api::{router, AppState};
 use shared::classify::Category;
 use shared::model::NewsItem;
 use shared::store::Store;
+use shared::teams::TEAMS;
 use shared::testing;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -27,7 +28,8 @@ fn item(n: usize) -> NewsItem {
         .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
         .single()
         .expect("time");
-    // About 140 items a day over the table, three categories, two sources.
+    // About 140 items a day over the table, three categories, two sources, one team each
+    // (every third item a second one): a team has about 6 items a day.
     let published = t0 + Duration::minutes(i64::try_from(n).unwrap_or(0) * 10);
     NewsItem {
         id: shared::feed::sha256_hex(format!("bench-{n}").as_bytes()),
@@ -38,6 +40,15 @@ fn item(n: usize) -> NewsItem {
         category: Category::ALL[n % 3],
         evidence: Vec::new(),
         confidence: None,
+        teams: if n % 3 == 0 {
+            vec![
+                TEAMS[n % 30].code.to_owned(),
+                TEAMS[(n + 7) % 30].code.to_owned(),
+            ]
+        } else {
+            vec![TEAMS[n % 30].code.to_owned()]
+        },
+        team_evidence: Vec::new(),
         published_at: Some(published),
         fetched_at: published,
         expires_at: None,
@@ -112,6 +123,8 @@ async fn report(size: usize, app: &axum::Router, store: &shared::store::dynamo::
         "/news?category=Trade&limit=20".to_owned(),
         "/news?source=ESPN&limit=20".to_owned(),
         "/news?category=Trade&source=ESPN&limit=20".to_owned(),
+        "/news?team=LAL&limit=20".to_owned(),
+        "/news?team=LAL&category=Trade&limit=20".to_owned(),
         "/news?since=2026-02-01&until=2026-02-07&limit=100".to_owned(),
         format!("/news/{one}"),
         "/news/stats".to_owned(),

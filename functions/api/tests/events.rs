@@ -116,6 +116,25 @@ async fn every_event(app: &Api<'_>) {
     );
     assert_eq!(body["category"], "Trade");
     assert!(!body["evidence"].as_array().expect("evidence").is_empty());
+    assert_eq!(body["teams"], serde_json::json!(["BKN", "LAC"]), "{body}");
+
+    let (status, body) = app.invoke("news-list-team.json").await;
+    assert_eq!(status, 200, "{body}");
+    let items = body["items"].as_array().expect("items");
+    assert!(!items.is_empty(), "{body}");
+    assert!(
+        items.iter().all(|i| i["category"] == "Trade"
+            && i["teams"]
+                .as_array()
+                .is_some_and(|t| t.contains(&"LAC".into()))),
+        "{body}"
+    );
+    let (status, body) = app.invoke("teams.json").await;
+    assert_eq!(
+        (status, body.as_array().map(Vec::len)),
+        (200, Some(30)),
+        "{body}"
+    );
 
     let (status, body) = app.invoke("news-stats.json").await;
     assert_eq!(status, 200);
@@ -209,6 +228,8 @@ async fn every_event(app: &Api<'_>) {
         ("bad-news-category.json", 422, "validation_failed"),
         ("bad-news-cursor.json", 400, "invalid_cursor"),
         ("bad-news-since.json", 400, "bad_request"),
+        ("bad-news-team.json", 422, "validation_failed"),
+        ("bad-news-team-source.json", 422, "validation_failed"),
         ("bad-news-stats-window.json", 422, "validation_failed"),
         ("bad-users-json.json", 400, "bad_request"),
         ("bad-users-email.json", 422, "validation_failed"),

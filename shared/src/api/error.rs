@@ -129,6 +129,7 @@ impl From<StoreError> for ApiError {
             StoreError::VersionConflict { .. } => {
                 Self::new(StatusCode::CONFLICT, "version_conflict", err.to_string())
             }
+            StoreError::Unsupported(_) => Self::validation(err.to_string()),
             StoreError::Backend(detail) => Self::internal(detail),
         }
     }

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/news", get(news::list))
         .route("/news/stats", get(news::stats))
         .route("/news/{id}", get(news::get))
+        .route("/teams", get(news::teams))
         .route("/users", get(users::list).post(users::create))
         .route(
             "/users/me",

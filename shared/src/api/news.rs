@@ -6,14 +6,16 @@ use super::AppState;
 use crate::classify::Category;
 use crate::model::{format_timestamp, NewsItem, Page, Timestamp};
 use crate::store::{NewsQuery, StatsDays, MAX_STATS_DAYS};
+use crate::teams::{TeamCode, TEAMS};
 use axum::extract::{RawQuery, State};
 use axum::Json;
 
-/// `GET /news?category=&source=&since=&until=&limit=&cursor=`, newest first.
+/// `GET /news?category=&source=&team=&since=&until=&limit=&cursor=`, newest first.
 #[utoipa::path(get, path = "/news", operation_id = "listNews", tag = "news", security(()),
     params(
         ("category" = Option<String>, Query, description = "Trade, Signing or Other (any case)"),
         ("source" = Option<String>, Query, description = "Only items from this source"),
+        ("team" = Option<String>, Query, description = "Only items about this team: a code of GET /teams (any case); combines with category, not with source"),
         ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
         ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of day), inclusive"),
         ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
@@ -30,7 +32,9 @@ pub async fn list(
 ) -> Result<Json<Page<NewsItem>>, ApiError> {
     let params = Params::parse(
         query.as_deref(),
-        &["category", "source", "since", "until", "limit", "cursor"],
+        &[
+            "category", "source", "team", "since", "until", "limit", "cursor",
+        ],
     )?;
     let (since, until) = (params.time("since", false)?, params.time("until", true)?);
     ordered(since, until, ("since", "until"))?;
@@ -38,9 +42,20 @@ pub async fn list(
     if source.as_ref().is_some_and(|s| s.chars().count() > 100) {
         return Err(ApiError::validation("source: at most 100 characters"));
     }
+    let team = params
+        .get("team")
+        .map(|raw| raw.parse::<TeamCode>())
+        .transpose()
+        .map_err(|e| ApiError::validation(format!("team: {e}")))?;
+    if team.is_some() && source.is_some() {
+        return Err(ApiError::validation(
+            "team and source cannot be combined: filter by one of them",
+        ));
+    }
     let query = NewsQuery {
         category: params.category("category")?,
         source,
+        team,
         since,
         until,
         limit: params.limit()?,
@@ -136,3 +151,27 @@ const END_OF_DAY: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(23, 
     Some(t) => t,
     None => chrono::NaiveTime::MIN,
 };
+
+/// One franchise, as `GET /teams` lists it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TeamInfo {
+    /// Three-letter code: the value of `GET /news?team=`.
+    pub code: &'static str,
+    /// Full name.
+    pub name: &'static str,
+}
+
+/// `GET /teams`: the 30 franchises items are tagged with, by code.
+#[utoipa::path(get, path = "/teams", operation_id = "listTeams", tag = "news", security(()),
+    responses((status = 200, description = "Every team, by code", body = Vec<TeamInfo>)))]
+pub async fn teams() -> Json<Vec<TeamInfo>> {
+    let mut teams: Vec<TeamInfo> = TEAMS
+        .iter()
+        .map(|t| TeamInfo {
+            code: t.code,
+            name: t.name,
+        })
+        .collect();
+    teams.sort_by_key(|t| t.code);
+    Json(teams)
+}

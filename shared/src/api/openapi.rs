@@ -18,13 +18,13 @@ use utoipa::OpenApi;
     info(title = "NBA Trade Tracker API", description = "Classified NBA transaction news, users and IoT device metrics."),
     paths(
         super::health,
-        news::list, news::get, news::stats,
+        news::list, news::get, news::stats, news::teams,
         users::create, users::list, users::get_me, users::update_me, users::delete_me,
         users::get, users::update, users::delete,
         metrics::put, metrics::list, metrics::summary,
     ),
     components(schemas(
-        Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, news::NewsStats, Page<NewsItem>,
+        Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, crate::teams::TeamMention, news::TeamInfo, news::NewsStats, Page<NewsItem>,
         User, NewProfile, ProfileUpdate, UserUpdate, Page<User>, Reading, Page<Reading>, ReadingSummary, FieldSummary, metrics::Stored,
     )),
     modifiers(&BearerScheme),
@@ -96,6 +96,7 @@ mod tests {
             "/news",
             "/news/{id}",
             "/news/stats",
+            "/teams",
             "/users",
             "/users/{id}",
             "/users/me",

@@ -24,6 +24,12 @@ pub struct NewsItem {
     /// How sure the classifier was, from 1/3 to 1 (absent on items stored before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f32>,
+    /// The teams the item is about: three-letter codes, sorted (see [`crate::teams`]).
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// The words that named each team.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_evidence: Vec<crate::teams::TeamMention>,
     /// Publication time, when the feed gave one.
     #[serde(with = "rfc3339_option", default)]
     #[schema(value_type = Option<String>, format = DateTime)]

@@ -29,11 +29,16 @@ pub fn daily_counts<'a>(
 impl NewsQuery {
     /// The cursor scope of this listing: a cursor of one filter combination is refused by another.
     pub fn scope(&self) -> String {
-        format!(
+        let mut scope = format!(
             "news|{}|{}",
             self.category.map_or("", Category::as_str),
             self.source.as_deref().unwrap_or("")
-        )
+        );
+        if let Some(team) = self.team {
+            scope.push('|');
+            scope.push_str(team.as_str());
+        }
+        scope
     }
 }
 

@@ -51,6 +51,9 @@ pub enum StoreError {
         /// The version now stored.
         current: u64,
     },
+    /// The query combines filters no index answers.
+    #[error("unsupported query: {0}")]
+    Unsupported(&'static str),
     /// The backend failed; the message is for logs, not for API callers.
     #[error("storage backend error: {0}")]
     Backend(String),
@@ -63,6 +66,9 @@ pub struct NewsQuery {
     pub category: Option<Category>,
     /// Only this source.
     pub source: Option<String>,
+    /// Only items about this team; combines with `category`, not with `source` (a store
+    /// answers that combination with [`StoreError::Unsupported`]).
+    pub team: Option<crate::teams::TeamCode>,
     /// Only items at or after this time.
     pub since: Option<Timestamp>,
     /// Only items at or before this time.
@@ -114,6 +120,9 @@ pub trait NewsStore: Send + Sync {
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
     /// A page of items, newest first.
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError>;
+    /// Stores the `teams` and `team_evidence` of items already stored (nothing else of them
+    /// changes) and indexes them by team; an id not stored is skipped. For the backfill.
+    async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError>;
     /// Items stored per category on the UTC days `days` (every category present, zero or not),
     /// or all time. Read from counters kept as items are inserted, so the cost grows with the
     /// window (at most [`MAX_STATS_DAYS`]), never with the table; TTL expiry does not lower them.

@@ -9,6 +9,14 @@
 //! - `by_category_source`: partition `category_source` (`<category>#<source>`), sort
 //!   `sort_key`: both filters as a key, so a page costs its own items, never a filter walk.
 //!
+//! - `by_team`: partition `team_key`, sort `sort_key`. Each team of an item has two *team
+//!   links*, items of the news table keyed `LAL` and `LAL#Trade` (ids `team#<key>#<news id>`)
+//!   holding the sort key, the TTL and a copy of the item under `item`, written after the item
+//!   itself (the backfill restores a lost one). One index answers team and team + category
+//!   (and an existing table gains it in one update: CloudFormation adds one index per update).
+//!   News items lack `team_key`; links lack `kind`, `category`, `source`: each index sees only
+//!   its own kind.
+//!
 //! Hot partitions: `by_time` puts every item in one partition and `by_category` in three.
 //! A GSI partition takes about 1,000 writes per second; ingest writes at most a few hundred
 //! new items per five-minute run, so the simplicity wins by orders of magnitude. Past that
@@ -124,6 +132,12 @@ pub const NEWS_BY_CATEGORY_SOURCE: IndexDef = IndexDef {
     partition: s("category_source"),
     sort: Some(s("sort_key")),
 };
+/// Team links newest first within a team (`LAL`) or a team and a category (`LAL#Trade`).
+pub const NEWS_BY_TEAM: IndexDef = IndexDef {
+    name: "by_team",
+    partition: s("team_key"),
+    sort: Some(s("sort_key")),
+};
 /// News by the time ingest first stored them (`fetched_at`): the daily export's day.
 pub const NEWS_BY_FETCHED: IndexDef = IndexDef {
     name: "by_fetched",
@@ -149,6 +163,7 @@ pub const NEWS: TableDef = TableDef {
         NEWS_BY_SOURCE,
         NEWS_BY_CATEGORY_SOURCE,
         NEWS_BY_FETCHED,
+        NEWS_BY_TEAM,
     ],
     ttl: Some("expires_at"),
 };

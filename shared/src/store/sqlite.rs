@@ -13,6 +13,7 @@ use crate::model::time::format_timestamp;
 use crate::model::{
     DeviceId, FeedState, NewUser, NewsItem, Page, Reading, Timestamp, User, UserPatch,
 };
+use crate::teams::TeamCode;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -32,6 +33,14 @@ CREATE INDEX IF NOT EXISTS news_by_category ON news(category, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_source ON news(source, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_category_source ON news(category, source, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_fetched ON news(json_extract(doc, '$.fetched_at'));
+CREATE TABLE IF NOT EXISTS news_teams (
+    team TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    category TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (team, sort_key)
+);
+CREATE INDEX IF NOT EXISTS news_teams_by_category ON news_teams(team, category, sort_key);
 CREATE TABLE IF NOT EXISTS news_counts (
     day TEXT NOT NULL,
     category TEXT NOT NULL,
@@ -140,7 +149,16 @@ fn read_user(conn: &Connection, user_id: &str) -> Result<Option<User>, StoreErro
 #[async_trait]
 impl NewsStore for SqliteStore {
     async fn insert_news(&self, items: &[NewsItem]) -> Result<InsertOutcome, StoreError> {
-        let rows: Vec<(String, String, &'static str, String, String, String)> = items
+        type Row = (
+            String,
+            String,
+            &'static str,
+            String,
+            String,
+            String,
+            Vec<String>,
+        );
+        let rows: Vec<Row> = items
             .iter()
             .map(|i| {
                 Ok((
@@ -150,6 +168,7 @@ impl NewsStore for SqliteStore {
                     i.source.clone(),
                     to_json(i)?,
                     stats_day(i).to_string(),
+                    i.teams.clone(),
                 ))
             })
             .collect::<Result<_, StoreError>>()?;
@@ -164,9 +183,15 @@ impl NewsStore for SqliteStore {
                     .prepare("INSERT INTO news_counts (day, category, n) VALUES (?1, ?2, 1)
                               ON CONFLICT (day, category) DO UPDATE SET n = n + 1")
                     .map_err(backend)?;
-                for (id, sort_key, category, source, doc, day) in rows {
+                let mut link = tx
+                    .prepare("INSERT OR IGNORE INTO news_teams (team, sort_key, category, id) VALUES (?1, ?2, ?3, ?4)")
+                    .map_err(backend)?;
+                for (id, sort_key, category, source, doc, day, teams) in rows {
                     if insert.execute(params![id, sort_key, category, source, doc]).map_err(backend)? == 1 {
                         count.execute(params![day, category]).map_err(backend)?;
+                        for team in &teams {
+                            link.execute(params![team, sort_key, category, id]).map_err(backend)?;
+                        }
                         outcome.inserted.push(id);
                     } else {
                         outcome.existing += 1;
@@ -220,20 +245,34 @@ impl NewsStore for SqliteStore {
         }
         let category = query.category.map(Category::as_str);
         let source = query.source.clone();
+        let team = query.team.map(TeamCode::as_str);
+        if team.is_some() && source.is_some() {
+            return Err(StoreError::Unsupported(
+                "team cannot be combined with source",
+            ));
+        }
         let limit = query.limit;
         let rows: Vec<NewsItem> = self
             .run(move |conn| {
-                let mut stmt = conn
-                    .prepare(
-                        "SELECT doc FROM news
-                         WHERE sort_key >= ?1 AND sort_key < ?2
-                           AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR source = ?4)
-                         ORDER BY sort_key DESC LIMIT ?5",
-                    )
-                    .map_err(backend)?;
+                // With a team, the walk is over that team's links (index news_teams), never
+                // over all news.
+                let sql = if team.is_some() {
+                    "SELECT news.doc FROM news_teams JOIN news ON news.id = news_teams.id
+                     WHERE news_teams.team = ?6
+                       AND news_teams.sort_key >= ?1 AND news_teams.sort_key < ?2
+                       AND (?3 IS NULL OR news_teams.category = ?3) AND ?4 IS NULL
+                     ORDER BY news_teams.sort_key DESC LIMIT ?5"
+                } else {
+                    "SELECT doc FROM news
+                     WHERE sort_key >= ?1 AND sort_key < ?2
+                       AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR source = ?4)
+                       AND ?6 IS NULL
+                     ORDER BY sort_key DESC LIMIT ?5"
+                };
+                let mut stmt = conn.prepare(sql).map_err(backend)?;
                 let docs = stmt
                     .query_map(
-                        params![lower, upper, category, source, limit as i64 + 1],
+                        params![lower, upper, category, source, limit as i64 + 1, team],
                         |row| row.get::<_, String>(0),
                     )
                     .map_err(backend)?;
@@ -243,6 +282,44 @@ impl NewsStore for SqliteStore {
         Ok(into_page(rows, limit, |item| {
             cursor::encode(&scope, &item.sort_key())
         }))
+    }
+
+    async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError> {
+        let rows: Vec<(String, String, String, Vec<String>)> = items
+            .iter()
+            .map(|i| {
+                Ok((
+                    i.id.clone(),
+                    to_json(&i.teams)?,
+                    to_json(&i.team_evidence)?,
+                    i.teams.clone(),
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        self.run(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            {
+                let mut update = tx
+                    .prepare("UPDATE news SET doc = json_set(doc, '$.teams', json(?2), '$.team_evidence', json(?3))
+                              WHERE id = ?1 RETURNING sort_key, category")
+                    .map_err(backend)?;
+                let mut link = tx
+                    .prepare("INSERT OR IGNORE INTO news_teams (team, sort_key, category, id) VALUES (?1, ?2, ?3, ?4)")
+                    .map_err(backend)?;
+                for (id, teams_json, evidence_json, teams) in rows {
+                    let stored: Option<(String, String)> = update
+                        .query_row(params![id, teams_json, evidence_json], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()
+                        .map_err(backend)?;
+                    let Some((sort_key, category)) = stored else { continue };
+                    for team in &teams {
+                        link.execute(params![team, sort_key, category, id]).map_err(backend)?;
+                    }
+                }
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
     }
 
     async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError> {

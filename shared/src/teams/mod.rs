@@ -13,6 +13,8 @@ pub use table::{Team, TEAMS};
 use crate::classify::Place;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
 use std::sync::OnceLock;
 
 /// One team found in an item, with the first words that named it.
@@ -32,6 +34,39 @@ pub fn team(code: &str) -> Option<&'static Team> {
     TEAMS
         .iter()
         .find(|t| t.code.eq_ignore_ascii_case(code.trim()))
+}
+
+/// The code of one of the 30 franchises, parsed from user input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamCode(&'static str);
+
+/// A code that names no franchise.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown team {0:?}: expected a three-letter code such as LAL (GET /teams lists them)")]
+pub struct UnknownTeam(pub String);
+
+impl TeamCode {
+    /// The code as stored: three capital letters.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl FromStr for TeamCode {
+    type Err = UnknownTeam;
+
+    /// Parses a team code, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        team(s)
+            .map(|t| TeamCode(t.code))
+            .ok_or_else(|| UnknownTeam(s.chars().take(20).collect()))
+    }
+}
+
+impl fmt::Display for TeamCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 /// The teams a headline and summary name, one mention each, in order of appearance (title
@@ -224,5 +259,14 @@ mod tests {
             ]
         );
         assert_eq!(team("lal").map(|t| t.name), Some("Los Angeles Lakers"));
+    }
+
+    #[test]
+    fn codes_parse_in_any_case_and_nothing_else_does() {
+        assert_eq!("lal".parse::<TeamCode>().map(TeamCode::as_str), Ok("LAL"));
+        assert_eq!(" Phx ".parse::<TeamCode>().map(TeamCode::as_str), Ok("PHX"));
+        for bad in ["", "LA", "Lakers", "XYZ", "LAL,BOS"] {
+            assert!(bad.parse::<TeamCode>().is_err(), "{bad}");
+        }
     }
 }

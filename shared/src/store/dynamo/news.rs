@@ -3,8 +3,8 @@
 use super::*;
 use crate::model::time::format_timestamp;
 use crate::store::schema::{
-    NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_FETCHED, NEWS_BY_SOURCE, NEWS_BY_TIME,
-    NEWS_KIND,
+    NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_FETCHED, NEWS_BY_SOURCE, NEWS_BY_TEAM,
+    NEWS_BY_TIME, NEWS_KIND,
 };
 
 /// New news items per transaction: with at most one day and one month counter per item and
@@ -75,6 +75,51 @@ fn news_record(item: &NewsItem) -> Result<Item, StoreError> {
         s(category_source(item.category, &item.source)),
     );
     Ok(record)
+}
+
+/// The `by_team` partition of a listing: the team, or the team and a category.
+fn team_key(team: &str, category: Option<Category>) -> String {
+    match category {
+        Some(category) => format!("{team}#{}", category.as_str()),
+        None => team.to_owned(),
+    }
+}
+
+/// The id of the team link of `news_id` under `key`.
+fn link_id(key: &str, news_id: &str) -> String {
+    format!("team#{key}#{news_id}")
+}
+
+/// The team links of an item (see [`crate::store::schema`]): two per team, each holding its
+/// index key, the sort key, the TTL and the item.
+fn team_links(item: &NewsItem) -> Result<Vec<Item>, StoreError> {
+    let copy = AttributeValue::M(to_item(item)?);
+    let keys = item
+        .teams
+        .iter()
+        .flat_map(|team| [team_key(team, None), team_key(team, Some(item.category))]);
+    Ok(keys
+        .map(|key| {
+            let mut link = Item::from([
+                ("id".to_owned(), s(link_id(&key, &item.id))),
+                (NEWS_BY_TEAM.partition.name.to_owned(), s(key)),
+                ("sort_key".to_owned(), s(item.sort_key())),
+                ("item".to_owned(), copy.clone()),
+            ]);
+            if let Some(expires) = item.expires_at {
+                link.insert("expires_at".into(), AttributeValue::N(expires.to_string()));
+            }
+            link
+        })
+        .collect())
+}
+
+/// The item a team link holds.
+fn from_link(mut link: Item) -> Result<NewsItem, StoreError> {
+    match link.remove("item") {
+        Some(AttributeValue::M(item)) => from_item(item),
+        _ => Err(StoreError::Backend("team link without its item".into())),
+    }
 }
 
 /// A news item with its stored record, encoded once.
@@ -165,7 +210,11 @@ impl DynamoStore {
                     outcome
                         .inserted
                         .extend(pending.iter().map(|(item, _)| item.id.clone()));
-                    return Ok(());
+                    let mut links = Vec::new();
+                    for (item, _) in &pending {
+                        links.extend(team_links(item)?);
+                    }
+                    return self.batch_put(&self.tables.news, links).await;
                 }
                 Err(err) => err,
             };
@@ -283,6 +332,16 @@ impl NewsStore for DynamoStore {
             .map(|c| cursor::decode(c, &scope, is_news_sort_key))
             .transpose()?;
         let (index, partition_attr, partition) = match (&query.category, &query.source) {
+            _ if query.team.is_some() && query.source.is_some() => {
+                return Err(StoreError::Unsupported(
+                    "team cannot be combined with source",
+                ))
+            }
+            (category, None) if query.team.is_some() => (
+                NEWS_BY_TEAM.name,
+                NEWS_BY_TEAM.partition.name,
+                team_key(query.team.map_or("", |t| t.as_str()), *category),
+            ),
             (Some(category), Some(source)) => (
                 NEWS_BY_CATEGORY_SOURCE.name,
                 NEWS_BY_CATEGORY_SOURCE.partition.name,
@@ -317,7 +376,11 @@ impl NewsStore for DynamoStore {
             .scan_index_forward(false)
             .limit(i32::try_from(query.limit + 1).unwrap_or(i32::MAX));
         if let Some(after) = after {
-            let id = after.rsplit('#').next().unwrap_or_default().to_owned();
+            let news_id = after.rsplit('#').next().unwrap_or_default();
+            let id = match query.team {
+                Some(_) => link_id(&partition, news_id),
+                None => news_id.to_owned(),
+            };
             let start = HashMap::from([
                 ("id".to_owned(), s(id)),
                 (partition_attr.to_owned(), s(&partition)),
@@ -326,13 +389,53 @@ impl NewsStore for DynamoStore {
             request = request.set_exclusive_start_key(Some(start));
         }
         let rows = self.query_rows(request, query.limit + 1).await?;
+        let read = if query.team.is_some() {
+            from_link
+        } else {
+            from_item
+        };
         let items = rows
             .into_iter()
-            .map(from_item)
+            .map(read)
             .collect::<Result<Vec<NewsItem>, _>>()?;
         Ok(into_page(items, query.limit, |item| {
             cursor::encode(&scope, &item.sort_key())
         }))
+    }
+
+    async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError> {
+        let mut links = Vec::new();
+        for item in items {
+            let out = self
+                .client
+                .update_item()
+                .table_name(&self.tables.news)
+                .key("id", s(&item.id))
+                .update_expression("SET #teams = :teams, #evidence = :evidence")
+                .condition_expression("attribute_exists(id)")
+                .expression_attribute_names("#teams", "teams")
+                .expression_attribute_names("#evidence", "team_evidence")
+                .expression_attribute_values(":teams", to_value(&item.teams)?)
+                .expression_attribute_values(":evidence", to_value(&item.team_evidence)?)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            match out {
+                Ok(out) => {
+                    self.record_capacity(
+                        "UpdateItem",
+                        out.consumed_capacity().map(std::slice::from_ref),
+                    );
+                    links.extend(team_links(item)?);
+                }
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(err) => return Err(backend("UpdateItem", err)),
+            }
+        }
+        self.batch_put(&self.tables.news, links).await
     }
 
     async fn news_stats(&self, days: StatsDays) -> Result<BTreeMap<Category, u64>, StoreError> {
