@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3) and the
 # real Lambda emulator, the browser end-to-end test (tracker serve + headless Chromium),
-# schemathesis, the cargo-lambda smoke test, the infrastructure checks with a deploy of the SAM
-# and CDK stacks on moto, `sam build` + `sam local invoke`/`start-api` in Docker
+# schemathesis, feedparser and jsonfeed-util reading the feeds out, the cargo-lambda smoke test, the
+# infrastructure checks with a deploy of the SAM and CDK stacks on moto, `sam build` + `sam local invoke`/`start-api` in Docker
 # (scripts/sam-local.sh, which installs Docker and qemu), and a bounded cargo fuzz run of each
 # fuzz target.
 # Installs the system packages it needs when they are missing (Debian: Java 17 for DynamoDB Local,
@@ -71,6 +71,15 @@ ST_CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance
 "$ST_VENV/bin/st" run openapi.json --url "http://127.0.0.1:$ST_PORT" --generation-database none --max-examples 30 \
   --checks "$ST_CHECKS" --header "Authorization: Bearer $ST_TOKEN"
 kill "$ST_PID"
+
+echo "== feeds out: feedparser reads /news.atom, jsonfeed-util /news.json (tests/feeds-out)" >&2
+FEEDS_VENV="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/feeds-venv"
+# (Re)installs when a pinned requirement is not in the venv.
+if grep -v '^#' tests/feeds-out/requirements.txt | grep -vxFf <("$FEEDS_VENV/bin/pip" freeze 2>/dev/null) | grep -q .; then
+  python3 -m venv "$FEEDS_VENV"
+  "$FEEDS_VENV/bin/pip" install --quiet -r tests/feeds-out/requirements.txt
+fi
+"$FEEDS_VENV/bin/python" tests/feeds-out/consume.py
 
 echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2
 if [ ! -d infra/node_modules/aws-cdk-lib ]; then

@@ -66,7 +66,7 @@ export interface TrackerStackProps extends StackProps {
 export const METRICS_NAMESPACE = "NbaTradeTracker";
 
 /** The routes anyone may call without a token; every other route needs one. */
-export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /teams", "GET /health", "GET /openapi.json"];
+export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /news.atom", "GET /news.json", "GET /teams", "GET /health", "GET /openapi.json"];
 
 /** Per-route throttling of the write routes (the rest share the stage's default). */
 export const WRITE_ROUTE_THROTTLE: Record<string, { burstLimit: number; rateLimit: number }> = {
@@ -309,6 +309,7 @@ export class TrackerStack extends Stack {
     const M = apigw.HttpMethod;
     const routes: Array<[lambda.IFunction, string, apigw.HttpMethod, string]> = [
       [newsApi, "NewsApi", M.GET, "/news"], [newsApi, "NewsApi", M.GET, "/news/{id}"], [newsApi, "NewsApi", M.GET, "/news/stats"],
+      [newsApi, "NewsApi", M.GET, "/news.atom"], [newsApi, "NewsApi", M.GET, "/news.json"],
       [newsApi, "NewsApi", M.GET, "/teams"], [newsApi, "NewsApi", M.GET, "/health"], [newsApi, "NewsApi", M.GET, "/openapi.json"],
       [usersApi, "UsersApi", M.POST, "/users"], [usersApi, "UsersApi", M.GET, "/users"],
       [usersApi, "UsersApi", M.GET, "/users/me"], [usersApi, "UsersApi", M.PATCH, "/users/me"], [usersApi, "UsersApi", M.DELETE, "/users/me"],

@@ -10,7 +10,7 @@ use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{FeedState, NewsItem, Timestamp};
 use crate::source::{is_http, read_file, Body};
 use crate::store::Store;
-use crate::teams;
+use crate::{players, teams};
 use chrono::SubsecRound;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -287,6 +287,7 @@ impl Ingest {
             .map(|item| {
                 let decision = classify(&item.title, &item.summary);
                 let team_evidence = teams::find_teams(&item.title, &item.summary);
+                let player_evidence = players::find_players(&item.title, &item.summary);
                 NewsItem {
                     id: item.id,
                     title: item.title,
@@ -298,6 +299,8 @@ impl Ingest {
                     confidence: Some(decision.confidence),
                     teams: teams::codes(&team_evidence),
                     team_evidence,
+                    players: players::names(&player_evidence),
+                    player_evidence,
                     published_at: item.published.map(|p| p.trunc_subsecs(0)),
                     fetched_at: now,
                     expires_at,

@@ -27,8 +27,10 @@ pub mod ingest;
 pub mod logs;
 pub mod maintenance;
 pub mod model;
+pub mod players;
 pub mod source;
 pub mod store;
+pub mod syndicate;
 pub mod teams;
 #[cfg(feature = "test-support")]
 pub mod testing;

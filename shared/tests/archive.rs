@@ -68,6 +68,8 @@ async fn exports_are_json_lines(archive: &dyn Archive) {
                 confidence: Some(decision.confidence),
                 teams: Vec::new(),
                 team_evidence: Vec::new(),
+                players: Vec::new(),
+                player_evidence: Vec::new(),
                 published_at: i.published,
                 fetched_at: Utc::now(),
                 expires_at: None,

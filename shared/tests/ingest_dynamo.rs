@@ -78,6 +78,8 @@ fn item(id: &str, summary: String) -> NewsItem {
         confidence: None,
         teams: Vec::new(),
         team_evidence: Vec::new(),
+        players: Vec::new(),
+        player_evidence: Vec::new(),
         published_at: Some(now),
         fetched_at: now,
         expires_at: None,

@@ -31,6 +31,8 @@ fn item(n: u32, category: Category, source: &str, published: Option<Timestamp>) 
         confidence: None,
         teams: Vec::new(),
         team_evidence: Vec::new(),
+        players: Vec::new(),
+        player_evidence: Vec::new(),
         published_at: published,
         fetched_at: t0(),
         expires_at: Some(1_900_000_000),
@@ -697,7 +699,7 @@ async fn news_by_team(store: &dyn Store) {
 async fn backfill_tags_old_items(store: &dyn Store) {
     let mut items = corpus();
     items[0].title = "Lakers acquire a guard from the Celtics".into();
-    items[1].summary = "The Miami Heat signed a forward.".into();
+    items[1].summary = "The Miami Heat signed Nikola Jokic's cousin.".into();
     items[2].teams = vec!["DAL".to_owned()];
     items[2].title = "Knicks news the old version tagged as DAL".into();
     store.insert_news(&items).await.expect("insert");
@@ -716,9 +718,11 @@ async fn backfill_tags_old_items(store: &dyn Store) {
     let untouched = NewsItem {
         teams: lakers.teams.clone(),
         team_evidence: lakers.team_evidence.clone(),
+        players: lakers.players.clone(),
+        player_evidence: lakers.player_evidence.clone(),
         ..items[0].clone()
     };
-    assert_eq!(lakers, untouched, "only the teams changed");
+    assert_eq!(lakers, untouched, "only the teams and players changed");
     let by_team = |code: &str| NewsQuery {
         team: Some(code.parse().expect("team")),
         limit: 100,
@@ -727,6 +731,11 @@ async fn backfill_tags_old_items(store: &dyn Store) {
     let heat = store.list_news(&by_team("MIA")).await.expect("list");
     assert_eq!(heat.items.len(), 1);
     assert_eq!(heat.items[0].id, items[1].id);
+    assert_eq!(
+        heat.items[0].players,
+        ["Nikola Jokić"],
+        "players are backfilled too"
+    );
     let knicks = store.list_news(&by_team("NYK")).await.expect("list");
     assert!(
         knicks.items.is_empty(),

@@ -49,6 +49,8 @@ fn item(n: usize) -> NewsItem {
             vec![TEAMS[n % 30].code.to_owned()]
         },
         team_evidence: Vec::new(),
+        players: Vec::new(),
+        player_evidence: Vec::new(),
         published_at: Some(published),
         fetched_at: published,
         expires_at: None,

@@ -54,6 +54,9 @@ impl Api<'_> {
         };
         let body = if bytes.is_empty() {
             Value::Null
+        } else if bytes.starts_with(b"<?xml") {
+            // The Atom feed: the one answer that is not JSON.
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|e| panic!("{file}: body is not JSON: {e}"))
@@ -127,6 +130,16 @@ async fn every_event(app: &Api<'_>) {
             && i["teams"]
                 .as_array()
                 .is_some_and(|t| t.contains(&"LAC".into()))),
+        "{body}"
+    );
+    let (status, body) = app.invoke("news-json-feed.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["title"], "NBA Trade Tracker · LAC", "{body}");
+    let (status, body) = app.invoke("news-atom.json").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.as_str()
+            .is_some_and(|xml| xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">")),
         "{body}"
     );
     let (status, body) = app.invoke("teams.json").await;

@@ -4,6 +4,7 @@
 //! entry point's too: API Gateway's configuration on AWS, `--cors-origin` locally.
 
 pub mod error;
+pub mod feeds;
 pub mod headers;
 pub mod metrics;
 pub mod news;
@@ -39,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/news", get(news::list))
         .route("/news/stats", get(news::stats))
+        .route("/news.atom", get(feeds::atom_feed))
+        .route("/news.json", get(feeds::json_feed_route))
         .route("/news/{id}", get(news::get))
         .route("/teams", get(news::teams))
         .route("/users", get(users::list).post(users::create))

@@ -36,6 +36,11 @@ pub async fn list(
             "category", "source", "team", "since", "until", "limit", "cursor",
         ],
     )?;
+    Ok(Json(state.store.list_news(&news_query(&params)?).await?))
+}
+
+/// The listing a request's parameters ask for (those it may not carry are absent).
+pub fn news_query(params: &Params) -> Result<NewsQuery, ApiError> {
     let (since, until) = (params.time("since", false)?, params.time("until", true)?);
     ordered(since, until, ("since", "until"))?;
     let source = params.get("source").map(str::to_owned);
@@ -52,7 +57,7 @@ pub async fn list(
             "team and source cannot be combined: filter by one of them",
         ));
     }
-    let query = NewsQuery {
+    Ok(NewsQuery {
         category: params.category("category")?,
         source,
         team,
@@ -60,8 +65,7 @@ pub async fn list(
         until,
         limit: params.limit()?,
         cursor: params.cursor(),
-    };
-    Ok(Json(state.store.list_news(&query).await?))
+    })
 }
 
 /// `GET /news/{id}`.

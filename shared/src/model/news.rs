@@ -30,6 +30,13 @@ pub struct NewsItem {
     /// The words that named each team.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub team_evidence: Vec<crate::teams::TeamMention>,
+    /// The players the item names: full names as the roster writes them, sorted (see
+    /// [`crate::players`]).
+    #[serde(default)]
+    pub players: Vec<String>,
+    /// The words that named each player.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub player_evidence: Vec<crate::players::PlayerMention>,
     /// Publication time, when the feed gave one.
     #[serde(with = "rfc3339_option", default)]
     #[schema(value_type = Option<String>, format = DateTime)]

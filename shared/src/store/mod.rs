@@ -120,8 +120,8 @@ pub trait NewsStore: Send + Sync {
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
     /// A page of items, newest first.
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError>;
-    /// Stores the `teams` and `team_evidence` of items already stored (nothing else of them
-    /// changes) and indexes them by team; an id not stored is skipped. For the backfill.
+    /// Stores the teams and players (with their evidence) of items already stored (nothing else
+    /// of them changes) and indexes them by team; an id not stored is skipped. For the backfill.
     async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError>;
     /// Items stored per category on the UTC days `days` (every category present, zero or not),
     /// or all time. Read from counters kept as items are inserted, so the cost grows with the

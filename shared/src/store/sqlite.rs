@@ -285,30 +285,35 @@ impl NewsStore for SqliteStore {
     }
 
     async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError> {
-        let rows: Vec<(String, String, String, Vec<String>)> = items
+        let rows: Vec<(String, [String; 4], Vec<String>)> = items
             .iter()
             .map(|i| {
-                Ok((
-                    i.id.clone(),
+                let fields = [
                     to_json(&i.teams)?,
                     to_json(&i.team_evidence)?,
-                    i.teams.clone(),
-                ))
+                    to_json(&i.players)?,
+                    to_json(&i.player_evidence)?,
+                ];
+                Ok((i.id.clone(), fields, i.teams.clone()))
             })
             .collect::<Result<_, StoreError>>()?;
         self.run(move |conn| {
             let tx = conn.transaction().map_err(backend)?;
             {
                 let mut update = tx
-                    .prepare("UPDATE news SET doc = json_set(doc, '$.teams', json(?2), '$.team_evidence', json(?3))
+                    .prepare("UPDATE news SET doc = json_set(doc, '$.teams', json(?2), '$.team_evidence', json(?3),
+                                                          '$.players', json(?4), '$.player_evidence', json(?5))
                               WHERE id = ?1 RETURNING sort_key, category")
                     .map_err(backend)?;
                 let mut link = tx
                     .prepare("INSERT OR IGNORE INTO news_teams (team, sort_key, category, id) VALUES (?1, ?2, ?3, ?4)")
                     .map_err(backend)?;
-                for (id, teams_json, evidence_json, teams) in rows {
+                for (id, [teams_json, evidence_json, players_json, player_evidence_json], teams) in rows {
                     let stored: Option<(String, String)> = update
-                        .query_row(params![id, teams_json, evidence_json], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .query_row(
+                            params![id, teams_json, evidence_json, players_json, player_evidence_json],
+                            |row| Ok((row.get(0)?, row.get(1)?)),
+                        )
                         .optional()
                         .map_err(backend)?;
                     let Some((sort_key, category)) = stored else { continue };

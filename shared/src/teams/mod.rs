@@ -141,7 +141,7 @@ fn index() -> &'static HashMap<String, Vec<Name>> {
 
 /// Words of `text` with their byte offsets: runs of letters and digits ("76ers"); apostrophes
 /// and all else separate them ("Boston's" is "Boston" "s").
-fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))

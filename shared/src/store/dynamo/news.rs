@@ -411,12 +411,18 @@ impl NewsStore for DynamoStore {
                 .update_item()
                 .table_name(&self.tables.news)
                 .key("id", s(&item.id))
-                .update_expression("SET #teams = :teams, #evidence = :evidence")
+                .update_expression(
+                    "SET #teams = :teams, #evidence = :evidence, #players = :players, #pevidence = :pevidence",
+                )
                 .condition_expression("attribute_exists(id)")
                 .expression_attribute_names("#teams", "teams")
                 .expression_attribute_names("#evidence", "team_evidence")
+                .expression_attribute_names("#players", "players")
+                .expression_attribute_names("#pevidence", "player_evidence")
                 .expression_attribute_values(":teams", to_value(&item.teams)?)
                 .expression_attribute_values(":evidence", to_value(&item.team_evidence)?)
+                .expression_attribute_values(":players", to_value(&item.players)?)
+                .expression_attribute_values(":pevidence", to_value(&item.player_evidence)?)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await;
