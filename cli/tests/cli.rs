@@ -178,14 +178,7 @@ fn eval_measures_one_split_and_the_teams() {
 fn backfill_after_ingest_has_nothing_to_tag() {
     let data = tempfile::tempdir().expect("temp dir");
     let dir = data.path().to_str().expect("utf-8 path");
-    let ingest = tracker_in_root(&[
-        "ingest",
-        "--once",
-        "--feeds",
-        SAMPLE_FEEDS,
-        "--data-dir",
-        dir,
-    ]);
+    let ingest = ingest_samples(dir);
     assert!(
         ingest.status.success(),
         "{}",
@@ -197,6 +190,18 @@ fn backfill_after_ingest_has_nothing_to_tag() {
 }
 
 const SAMPLE_FEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/feeds.json");
+
+/// `tracker ingest --once` of the sample feeds into `dir`.
+fn ingest_samples(dir: &str) -> Output {
+    tracker_in_root(&[
+        "ingest",
+        "--once",
+        "--feeds",
+        SAMPLE_FEEDS,
+        "--data-dir",
+        dir,
+    ])
+}
 
 fn tracker_in_root(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tracker"))
@@ -210,27 +215,13 @@ fn tracker_in_root(args: &[&str]) -> Output {
 fn ingest_once_prints_the_summary_and_is_idempotent() {
     let data = tempfile::tempdir().expect("temp dir");
     let dir = data.path().to_str().expect("utf-8 path");
-    let first = json(&tracker_in_root(&[
-        "ingest",
-        "--once",
-        "--feeds",
-        SAMPLE_FEEDS,
-        "--data-dir",
-        dir,
-    ]));
+    let first = json(&ingest_samples(dir));
     assert_eq!(
         (first["items_new"].as_u64(), first["feeds_ok"].as_u64()),
         (Some(28), Some(2))
     );
     assert_eq!(first["new_by_category"]["Trade"], 7);
-    let second = json(&tracker_in_root(&[
-        "ingest",
-        "--once",
-        "--feeds",
-        SAMPLE_FEEDS,
-        "--data-dir",
-        dir,
-    ]));
+    let second = json(&ingest_samples(dir));
     assert_eq!(second["items_new"], 0);
     assert!(data.path().join("tracker.db").exists());
     assert!(data.path().join("archive/raw").is_dir());

@@ -67,6 +67,15 @@ async fn all_pages(store: &dyn Store, mut query: NewsQuery) -> (Vec<NewsItem>, u
     }
 }
 
+/// Every stored item, newest first.
+async fn all_news(store: &dyn Store) -> Vec<NewsItem> {
+    let query = NewsQuery {
+        limit: 100,
+        ..NewsQuery::default()
+    };
+    all_pages(store, query).await.0
+}
+
 fn newest_first(items: &[NewsItem]) -> bool {
     items.windows(2).all(|w| w[0].sort_key() > w[1].sort_key())
 }
@@ -83,14 +92,7 @@ async fn news_insert_is_idempotent(store: &dyn Store) {
             10 + usize::from(again.inserted.is_empty()) * 2
         );
     }
-    let (all, _) = all_pages(
-        store,
-        NewsQuery {
-            limit: 100,
-            ..NewsQuery::default()
-        },
-    )
-    .await;
+    let all = all_news(store).await;
     assert_eq!(all.len(), 12, "each item stored once");
     // Duplicates inside one call are stored once too.
     let twice = vec![items[20].clone(), items[20].clone()];
@@ -681,14 +683,7 @@ async fn news_by_team(store: &dyn Store) {
         Err(StoreError::InvalidCursor)
     ));
     // The other listings see each item once.
-    let (all, _) = all_pages(
-        store,
-        NewsQuery {
-            limit: 100,
-            ..NewsQuery::default()
-        },
-    )
-    .await;
+    let all = all_news(store).await;
     assert_eq!(all.len(), items.len());
     let total: u64 = store.news_stats(None).await.expect("stats").values().sum();
     assert_eq!(total, items.len() as u64);

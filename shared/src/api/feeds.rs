@@ -15,17 +15,31 @@ use axum::response::{IntoResponse, Response};
 /// The parameters a feed takes: the listing's filters and its size (no window, no cursor).
 const FEED_PARAMS: &[&str] = &["category", "source", "team", "limit"];
 
+/// The query parameters of both feeds, as the API description documents them (the handlers
+/// read them through [`Params`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "documentation only: the handlers read the query through Params"
+)]
+struct FeedParams {
+    /// Trade, Signing or Other (any case).
+    category: Option<String>,
+    /// Only items from this source.
+    source: Option<String>,
+    /// Only items about this team (a code of GET /teams); not with source.
+    team: Option<String>,
+    /// 1 to 100, default 20.
+    limit: Option<u32>,
+}
+
 /// How long readers and caches may keep a feed before asking again (conditionally).
 const CACHE_CONTROL: &str = "public, max-age=60";
 
 /// `GET /news.atom?category=&source=&team=&limit=`.
 #[utoipa::path(get, path = "/news.atom", operation_id = "newsAtom", tag = "news", security(()),
-    params(
-        ("category" = Option<String>, Query, description = "Trade, Signing or Other (any case)"),
-        ("source" = Option<String>, Query, description = "Only items from this source"),
-        ("team" = Option<String>, Query, description = "Only items about this team (a code of GET /teams); not with source"),
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-    ),
+    params(FeedParams),
     responses(
         (status = 200, description = "An Atom 1.0 feed, newest first", content_type = "application/atom+xml", body = String),
         (status = 304, description = "Not modified since the ETag or date the reader sent"),
@@ -49,12 +63,7 @@ pub async fn atom_feed(
 
 /// `GET /news.json?category=&source=&team=&limit=`.
 #[utoipa::path(get, path = "/news.json", operation_id = "newsJsonFeed", tag = "news", security(()),
-    params(
-        ("category" = Option<String>, Query, description = "Trade, Signing or Other (any case)"),
-        ("source" = Option<String>, Query, description = "Only items from this source"),
-        ("team" = Option<String>, Query, description = "Only items about this team (a code of GET /teams); not with source"),
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-    ),
+    params(FeedParams),
     responses(
         (status = 200, description = "A JSON Feed 1.1, newest first", content_type = "application/feed+json", body = Object),
         (status = 304, description = "Not modified since the ETag or date the reader sent"),
