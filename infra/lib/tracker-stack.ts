@@ -191,8 +191,8 @@ export class TrackerStack extends Stack {
     });
     // New items (Put) and the stats counters (Update) go in TransactWriteItems, which IAM authorizes as
     // PutItem and UpdateItem; feed state is GetItem / PutItem.
-    // Items and counters in TransactWriteItems (Put/Update), team links with BatchWriteItem.
-    allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [news.tableArn]);
+    // Items, their team links and the counters in TransactWriteItems (Put/Update).
+    allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [news.tableArn]);
     allow(ingest, "RawArchiveWrite", ["s3:GetObject", "s3:PutObject"], [archive.arnForObjects("raw/*")]);
     allow(ingest, "ArchiveList", ["s3:ListBucket"], [archive.bucketArn]);
 

@@ -689,6 +689,43 @@ async fn news_by_team(store: &dyn Store) {
     assert_eq!(total, items.len() as u64);
 }
 
+/// Items about many teams still land whole: each with all its team links (DynamoDB writes them
+/// in the item's transaction, so a batch is split within the 100-action limit).
+async fn items_about_many_teams_land_with_every_link(store: &dyn Store) {
+    let codes: Vec<String> = shared::teams::TEAMS
+        .iter()
+        .map(|t| t.code.to_owned())
+        .collect();
+    let items: Vec<NewsItem> = corpus()
+        .into_iter()
+        .enumerate()
+        .map(|(n, mut item)| {
+            // 5 teams each, and one item about all 30.
+            item.teams = if n == 0 {
+                codes.clone()
+            } else {
+                codes[n % 25..n % 25 + 5].to_vec()
+            };
+            item.teams.sort();
+            item
+        })
+        .collect();
+    let outcome = store.insert_news(&items).await.expect("insert");
+    assert_eq!(outcome.inserted.len(), items.len());
+    assert!(outcome.oversized.is_empty());
+    for code in &codes {
+        let query = NewsQuery {
+            team: Some(code.parse().expect("team")),
+            limit: 100,
+            ..NewsQuery::default()
+        };
+        let (got, _) = all_pages(store, query).await;
+        let want = items.iter().filter(|i| i.teams.contains(code)).count();
+        assert_eq!(got.len(), want, "{code}");
+    }
+    assert_eq!(all_news(store).await.len(), items.len());
+}
+
 /// Items stored before teams existed get them from the backfill, and nothing else of them
 /// changes; a second run has nothing to do.
 async fn backfill_tags_old_items(store: &dyn Store) {
@@ -762,6 +799,7 @@ macro_rules! contract_suite {
             case!(news_by_fetch_time);
             case!(news_by_team);
             case!(backfill_tags_old_items);
+            case!(items_about_many_teams_land_with_every_link);
             case!(bad_cursors_are_typed_errors);
             case!(feed_state_round_trips);
             case!(users_lifecycle_and_email_uniqueness);

@@ -11,8 +11,8 @@
 //!
 //! - `by_team`: partition `team_key`, sort `sort_key`. Each team of an item has two *team
 //!   links*, items of the news table keyed `LAL` and `LAL#Trade` (ids `team#<key>#<news id>`)
-//!   holding the sort key, the TTL and a copy of the item under `item`, written after the item
-//!   itself (the backfill restores a lost one). One index answers team and team + category
+//!   holding the sort key, the TTL and a copy of the item under `item`, written in the item's
+//!   own transaction (never one without the other). One index answers team and team + category
 //!   (and an existing table gains it in one update: CloudFormation adds one index per update).
 //!   News items lack `team_key`; links lack `kind`, `category`, `source`: each index sees only
 //!   its own kind.

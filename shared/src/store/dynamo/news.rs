@@ -122,32 +122,47 @@ fn from_link(mut link: Item) -> Result<NewsItem, StoreError> {
     }
 }
 
-/// A news item with its stored record, encoded once.
-type Encoded<'a> = (&'a NewsItem, Item);
+/// A news item with its stored record and team links, encoded once.
+type Encoded<'a> = (&'a NewsItem, Item, Vec<Item>);
 
-/// Groups `items` into transactions within DynamoDB's action and request-size limits; an item
-/// too large for DynamoDB is left out, logged and returned in `oversized`.
+/// Actions one transaction may hold (DynamoDB's limit).
+const MAX_TRANSACTION_ACTIONS: usize = 100;
+
+/// Groups `items` with their team links into transactions within DynamoDB's action and
+/// request-size limits; an item too large for DynamoDB (or, with its links, for one
+/// transaction) is left out, logged and returned in `oversized`.
 fn transactions<'a>(
     items: Vec<&'a NewsItem>,
     oversized: &mut Vec<String>,
 ) -> Result<Vec<Vec<Encoded<'a>>>, StoreError> {
     let mut chunks = vec![Vec::new()];
-    let mut bytes = 0;
+    let (mut bytes, mut actions) = (0, 0);
     for item in items {
         let record = news_record(item)?;
-        let size = item_size(&record);
-        if size > MAX_ITEM_BYTES {
-            tracing::warn!(id = %item.id, size, "news item over DynamoDB's 400 KB item limit: skipped");
+        let links = team_links(item)?;
+        let sizes = std::iter::once(&record).chain(&links).map(item_size);
+        let (size, largest) = sizes.fold((0, 0), |(sum, max), s| (sum + s, max.max(s)));
+        // Its put, its links and at most its day's and month's counters; plus the all-time one.
+        let cost = 1 + links.len() + 2;
+        if largest > MAX_ITEM_BYTES
+            || size > MAX_TRANSACTION_BYTES
+            || cost + 1 > MAX_TRANSACTION_ACTIONS
+        {
+            tracing::warn!(id = %item.id, size, "news item over DynamoDB's item or transaction limits: skipped");
             oversized.push(item.id.clone());
             continue;
         }
         let chunk = chunks.last_mut().expect("never empty");
-        if chunk.len() == NEWS_PER_TRANSACTION || bytes + size > MAX_TRANSACTION_BYTES {
-            chunks.push(vec![(item, record)]);
-            bytes = size;
+        if chunk.len() == NEWS_PER_TRANSACTION
+            || bytes + size > MAX_TRANSACTION_BYTES
+            || actions + cost + 1 > MAX_TRANSACTION_ACTIONS
+        {
+            chunks.push(vec![(item, record, links)]);
+            (bytes, actions) = (size, cost);
         } else {
-            chunk.push((item, record));
+            chunk.push((item, record, links));
             bytes += size;
+            actions += cost;
         }
     }
     chunks.retain(|chunk| !chunk.is_empty());
@@ -173,7 +188,8 @@ impl DynamoStore {
     }
 
     /// Stores `items` (none stored yet) and adds them to the stats counters in one
-    /// transaction; items that turn out to exist (a concurrent run) are left out and counted.
+    /// transaction, with their team links; items that turn out to exist (a concurrent run) are
+    /// left out and counted.
     async fn insert_chunk(
         &self,
         mut pending: Vec<Encoded<'_>>,
@@ -183,8 +199,9 @@ impl DynamoStore {
             if pending.is_empty() {
                 return Ok(());
             }
+            // The items' puts come first: a cancellation's reasons are matched to them by index.
             let mut actions = Vec::with_capacity(pending.len() + 2);
-            for (_, record) in &pending {
+            for (_, record, _) in &pending {
                 let put = Put::builder()
                     .table_name(&self.tables.news)
                     .set_item(Some(record.clone()))
@@ -193,8 +210,16 @@ impl DynamoStore {
                     .map_err(|e| backend("Put", e))?;
                 actions.push(TransactWriteItem::builder().put(put).build());
             }
+            for link in pending.iter().flat_map(|(_, _, links)| links) {
+                let put = Put::builder()
+                    .table_name(&self.tables.news)
+                    .set_item(Some(link.clone()))
+                    .build()
+                    .map_err(|e| backend("Put", e))?;
+                actions.push(TransactWriteItem::builder().put(put).build());
+            }
             let mut counters: BTreeMap<Counter, BTreeMap<Category, u64>> = BTreeMap::new();
-            for (day, counts) in daily_counts(pending.iter().map(|(item, _)| *item)) {
+            for (day, counts) in daily_counts(pending.iter().map(|(item, _, _)| *item)) {
                 for counter in [Counter::Day(day), Counter::month_of(day), Counter::All] {
                     let entry = counters.entry(counter).or_default();
                     for (category, n) in &counts {
@@ -209,12 +234,8 @@ impl DynamoStore {
                 Ok(()) => {
                     outcome
                         .inserted
-                        .extend(pending.iter().map(|(item, _)| item.id.clone()));
-                    let mut links = Vec::new();
-                    for (item, _) in &pending {
-                        links.extend(team_links(item)?);
-                    }
-                    return self.batch_put(&self.tables.news, links).await;
+                        .extend(pending.iter().map(|(item, _, _)| item.id.clone()));
+                    return Ok(());
                 }
                 Err(err) => err,
             };
