@@ -65,16 +65,16 @@ fn category_source(category: Category, source: &str) -> String {
     format!("{}#{source}", category.as_str())
 }
 
-/// A news item as stored: its fields plus the index keys.
-fn news_record(item: &NewsItem) -> Result<Item, StoreError> {
-    let mut record = to_item(item)?;
+/// A news item as stored: its fields (`fields`, the item encoded) plus the index keys.
+fn news_record(item: &NewsItem, fields: Item) -> Item {
+    let mut record = fields;
     record.insert(NEWS_BY_TIME.partition.name.into(), s(NEWS_KIND));
     record.insert("sort_key".into(), s(item.sort_key()));
     record.insert(
         NEWS_BY_CATEGORY_SOURCE.partition.name.into(),
         s(category_source(item.category, &item.source)),
     );
-    Ok(record)
+    record
 }
 
 /// The `by_team` partition of a listing: the team, or the team and a category.
@@ -91,27 +91,26 @@ fn link_id(key: &str, news_id: &str) -> String {
 }
 
 /// The team links of an item (see [`crate::store::schema`]): two per team, each holding its
-/// index key, the sort key, the TTL and the item.
-fn team_links(item: &NewsItem) -> Result<Vec<Item>, StoreError> {
-    let copy = AttributeValue::M(to_item(item)?);
+/// index key, the sort key, the TTL and the item (`fields`, the item encoded).
+fn team_links(item: &NewsItem, fields: &Item) -> Vec<Item> {
+    let copy = AttributeValue::M(fields.clone());
     let keys = item
         .teams
         .iter()
         .flat_map(|team| [team_key(team, None), team_key(team, Some(item.category))]);
-    Ok(keys
-        .map(|key| {
-            let mut link = Item::from([
-                ("id".to_owned(), s(link_id(&key, &item.id))),
-                (NEWS_BY_TEAM.partition.name.to_owned(), s(key)),
-                ("sort_key".to_owned(), s(item.sort_key())),
-                ("item".to_owned(), copy.clone()),
-            ]);
-            if let Some(expires) = item.expires_at {
-                link.insert("expires_at".into(), AttributeValue::N(expires.to_string()));
-            }
-            link
-        })
-        .collect())
+    keys.map(|key| {
+        let mut link = Item::from([
+            ("id".to_owned(), s(link_id(&key, &item.id))),
+            (NEWS_BY_TEAM.partition.name.to_owned(), s(key)),
+            ("sort_key".to_owned(), s(item.sort_key())),
+            ("item".to_owned(), copy.clone()),
+        ]);
+        if let Some(expires) = item.expires_at {
+            link.insert("expires_at".into(), AttributeValue::N(expires.to_string()));
+        }
+        link
+    })
+    .collect()
 }
 
 /// The item a team link holds.
@@ -138,8 +137,10 @@ fn transactions<'a>(
     let mut chunks = vec![Vec::new()];
     let (mut bytes, mut actions) = (0, 0);
     for item in items {
-        let record = news_record(item)?;
-        let links = team_links(item)?;
+        // Encoded once: the stored record and the links' copies share the encoding.
+        let fields = to_item(item)?;
+        let links = team_links(item, &fields);
+        let record = news_record(item, fields);
         let sizes = std::iter::once(&record).chain(&links).map(item_size);
         let (size, largest) = sizes.fold((0, 0), |(sum, max), s| (sum + s, max.max(s)));
         // Its put, its links and at most its day's and month's counters; plus the all-time one.
@@ -453,7 +454,7 @@ impl NewsStore for DynamoStore {
                         "UpdateItem",
                         out.consumed_capacity().map(std::slice::from_ref),
                     );
-                    links.extend(team_links(item)?);
+                    links.extend(team_links(item, &to_item(item)?));
                 }
                 Err(err)
                     if err
