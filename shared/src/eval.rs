@@ -87,6 +87,8 @@ pub struct LabelledRow {
     pub teams: Option<Vec<String>>,
     /// The `split` column (`tune`, `holdout`), when the file has one.
     pub split: Option<String>,
+    /// The `story` column: rows covering one event share it (empty when absent).
+    pub story: String,
 }
 
 /// Evaluates the classifier on TSV text with a header naming `label` and `title` columns
@@ -96,7 +98,7 @@ pub fn evaluate_tsv(tsv: &str) -> Result<Report, EvalError> {
 }
 
 /// Reads TSV text with a header naming `label` and `title` columns (and optionally `id`,
-/// `description`, `teams` and `split`).
+/// `description`, `teams`, `split` and `story`).
 pub fn read_tsv(tsv: &str) -> Result<Vec<LabelledRow>, EvalError> {
     let mut lines = tsv
         .lines()
@@ -117,6 +119,7 @@ pub fn read_tsv(tsv: &str) -> Result<Vec<LabelledRow>, EvalError> {
     let desc_col = column("description");
     let teams_col = column("teams");
     let split_col = column("split");
+    let story_col = column("story");
 
     let mut rows = Vec::new();
     for (index, line) in lines {
@@ -151,6 +154,7 @@ pub fn read_tsv(tsv: &str) -> Result<Vec<LabelledRow>, EvalError> {
                     .collect()
             }),
             split: split_col.and_then(cell).map(str::to_owned),
+            story: story_col.and_then(cell).unwrap_or("").to_owned(),
         });
     }
     Ok(rows)

@@ -301,6 +301,7 @@ impl Ingest {
                     team_evidence,
                     players: players::names(&player_evidence),
                     player_evidence,
+                    story_id: None,
                     published_at: item.published.map(|p| p.trunc_subsecs(0)),
                     fetched_at: now,
                     expires_at,

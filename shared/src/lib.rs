@@ -30,6 +30,7 @@ pub mod model;
 pub mod players;
 pub mod source;
 pub mod store;
+pub mod stories;
 pub mod syndicate;
 pub mod teams;
 #[cfg(feature = "test-support")]

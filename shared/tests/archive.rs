@@ -70,6 +70,7 @@ async fn exports_are_json_lines(archive: &dyn Archive) {
                 team_evidence: Vec::new(),
                 players: Vec::new(),
                 player_evidence: Vec::new(),
+                story_id: None,
                 published_at: i.published,
                 fetched_at: Utc::now(),
                 expires_at: None,

@@ -80,6 +80,7 @@ fn item(id: &str, summary: String) -> NewsItem {
         team_evidence: Vec::new(),
         players: Vec::new(),
         player_evidence: Vec::new(),
+        story_id: None,
         published_at: Some(now),
         fetched_at: now,
         expires_at: None,

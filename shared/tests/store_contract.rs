@@ -33,6 +33,7 @@ fn item(n: u32, category: Category, source: &str, published: Option<Timestamp>) 
         team_evidence: Vec::new(),
         players: Vec::new(),
         player_evidence: Vec::new(),
+        story_id: None,
         published_at: published,
         fetched_at: t0(),
         expires_at: Some(1_900_000_000),
@@ -752,6 +753,7 @@ async fn backfill_tags_old_items(store: &dyn Store) {
         team_evidence: lakers.team_evidence.clone(),
         players: lakers.players.clone(),
         player_evidence: lakers.player_evidence.clone(),
+        story_id: None,
         ..items[0].clone()
     };
     assert_eq!(lakers, untouched, "only the teams and players changed");

@@ -51,6 +51,7 @@ fn item(n: usize) -> NewsItem {
         team_evidence: Vec::new(),
         players: Vec::new(),
         player_evidence: Vec::new(),
+        story_id: None,
         published_at: Some(published),
         fetched_at: published,
         expires_at: None,

@@ -37,6 +37,10 @@ pub struct NewsItem {
     /// The words that named each player.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub player_evidence: Vec<crate::players::PlayerMention>,
+    /// The story the item belongs to: the id of an item about the same event, shared by all
+    /// its reports (see [`crate::stories`]); absent on items stored before stories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story_id: Option<String>,
     /// Publication time, when the feed gave one.
     #[serde(with = "rfc3339_option", default)]
     #[schema(value_type = Option<String>, format = DateTime)]

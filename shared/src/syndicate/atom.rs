@@ -114,6 +114,7 @@ mod tests {
             team_evidence: Vec::new(),
             players: Vec::new(),
             player_evidence: Vec::new(),
+            story_id: None,
             published_at: Some(at(n)),
             fetched_at: at(n),
             expires_at: None,
