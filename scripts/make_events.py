@@ -74,6 +74,8 @@ EVENTS = {
     "news-stats.json": http("GET", "/news/stats", "/news/stats", "since=2026-11-01T00:00:00Z"),
     "news-list-team.json": http("GET", "/news", "/news", "team=lac&category=Trade&limit=10"),
     "teams.json": http("GET", "/teams", "/teams"),
+    "stories.json": http("GET", "/stories", "/stories", "team=BOS&limit=10"),
+    "sources.json": http("GET", "/sources", "/sources"),
     "news-atom.json": http("GET", "/news.atom", "/news.atom", "category=Trade"),
     "news-json-feed.json": http("GET", "/news.json", "/news.json", "team=LAC"),
     "users-create.json": http("POST", "/users", "/users", body={"username": "hoopsfan"}, jwt=OWNER),

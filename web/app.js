@@ -1,8 +1,10 @@
-// NBA Trade Tracker news page: talks only to the public API (GET /news, /teams) of its own origin
-// (`tracker serve`, or CloudFront in front of the page bucket and the API), so it runs under a
-// CSP of connect-src 'self'. Filters (category, source or team; a team chip filters by its team), cursor paging, JST switch, evidence on hover/focus, and an
-// auto-refresh that prepends new items without moving what the reader is looking at. Feed text is
-// only ever set as text, and a link becomes an href only when it is http(s).
+// NBA Trade Tracker news page: talks only to the public API (GET /stories, /teams, /sources) of
+// its own origin (`tracker serve`, or CloudFront in front of the page bucket and the API), so it
+// runs under a CSP of connect-src 'self'. One card per story (its first report, then "also
+// reported by" the others), filters (category, source or team; a team chip filters by its team),
+// cursor paging, JST switch, evidence on hover/focus, a feed status line, and an auto-refresh
+// that prepends new stories (and updates shown ones) without moving what the reader is looking
+// at. Feed text is only ever set as text, and a link becomes an href only when it is http(s).
 "use strict";
 
 const PAGE = 20;
@@ -11,12 +13,14 @@ const REFRESH_MS = 60_000;
 const list = document.getElementById("news");
 const more = document.getElementById("load-more");
 const statusLine = document.getElementById("status");
+const sourcesLine = document.getElementById("sources");
 const sourceSelect = document.getElementById("source");
 const teamSelect = document.getElementById("team");
 const zoneSelect = document.getElementById("zone");
 const template = document.getElementById("card");
 
-const state = { category: "", source: "", team: "", cursor: null, shown: new Set(), sources: new Set(), loading: false };
+// shown: story id -> its card.
+const state = { category: "", source: "", team: "", cursor: null, shown: new Map(), sources: new Set(), loading: false };
 
 function query(extra = {}) {
   const q = new URLSearchParams({ limit: String(PAGE) });
@@ -24,7 +28,7 @@ function query(extra = {}) {
   if (state.source) q.set("source", state.source);
   if (state.team) q.set("team", state.team);
   for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
-  return `/news?${q}`;
+  return `/stories?${q}`;
 }
 
 async function fetchPage(cursor) {
@@ -57,9 +61,11 @@ function safeLink(link) {
   }
 }
 
-function card(item) {
+function card(story) {
+  const item = story.item;
   const node = template.content.firstElementChild.cloneNode(true);
   node.dataset.id = item.id;
+  node.dataset.story = story.story_id;
   const badge = node.querySelector(".badge");
   badge.textContent = item.category;
   badge.dataset.category = item.category;
@@ -76,6 +82,19 @@ function card(item) {
   const href = item.link ? safeLink(item.link) : null;
   if (href) link.href = href; else link.removeAttribute("href");
   node.querySelector(".summary").textContent = item.summary;
+  const others = (story.reports ?? []).filter((r) => r.id !== item.id);
+  if (others.length) {
+    const reporters = node.querySelector(".reporters");
+    others.forEach((report, n) => {
+      const href = report.link ? safeLink(report.link) : null;
+      const name = document.createElement(href ? "a" : "span");
+      name.textContent = report.source;
+      name.title = report.title;
+      if (href) { name.href = href; name.rel = "noopener"; name.target = "_blank"; }
+      reporters.append(...(n ? [", ", name] : [name]));
+    });
+    node.querySelector(".also").hidden = false;
+  }
   const teams = node.querySelector(".teams");
   for (const code of item.teams ?? []) {
     const chip = document.createElement("button");
@@ -114,12 +133,42 @@ function applyFilters(changed) {
   load(true);
 }
 
-function rememberSources(items) {
-  for (const item of items) {
-    if (state.sources.has(item.source)) continue;
-    state.sources.add(item.source);
-    const option = new Option(item.source, item.source);
-    sourceSelect.append(option);
+function rememberSources(names) {
+  for (const name of names) {
+    if (!name || state.sources.has(name)) continue;
+    state.sources.add(name);
+    sourceSelect.append(new Option(name, name));
+  }
+}
+
+function ago(iso) {
+  if (!iso) return "never";
+  const minutes = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} days ago`;
+}
+
+// One entry per feed: its name, status and last success (the error when failing).
+async function loadSources() {
+  try {
+    const response = await fetch("/sources", { headers: { accept: "application/json" } });
+    if (!response.ok) return;
+    const feeds = await response.json();
+    rememberSources(feeds.map((f) => f.source));
+    sourcesLine.replaceChildren(...feeds.map((feed) => {
+      const entry = document.createElement("span");
+      entry.dataset.status = feed.status;
+      entry.dataset.feed = feed.feed;
+      const name = feed.source ?? feed.feed;
+      const detail = feed.status === "failing"
+        ? `failing (${feed.consecutive_failures}): ${feed.last_error ?? "unknown error"}`
+        : `${feed.status === "ok" ? "ok" : "stale"}, updated ${ago(feed.last_success_at)}`;
+      entry.textContent = `${name}: ${detail}`;
+      return entry;
+    }));
+  } catch {
+    // The status line stays as it was.
   }
 }
 
@@ -132,13 +181,13 @@ async function load(reset) {
   try {
     const page = await fetchPage(reset ? null : state.cursor);
     if (reset) { list.replaceChildren(); state.shown.clear(); }
-    const fresh = page.items.filter((i) => !state.shown.has(i.id));
-    fresh.forEach((i) => state.shown.add(i.id));
-    list.append(...fresh.map(card));
-    rememberSources(page.items);
+    const fresh = page.items.filter((s) => !state.shown.has(s.story_id));
+    const cards = fresh.map((s) => { const node = card(s); state.shown.set(s.story_id, node); return node; });
+    list.append(...cards);
+    rememberSources(page.items.flatMap((s) => s.sources ?? []));
     state.cursor = page.next_cursor;
     more.hidden = !state.cursor;
-    setStatus(state.shown.size ? `${state.shown.size} items shown` : "No news yet for these filters.");
+    setStatus(state.shown.size ? `${state.shown.size} stories shown` : "No news yet for these filters.");
   } catch (err) {
     setStatus(`Could not load news: ${err.message}`);
   } finally {
@@ -147,20 +196,27 @@ async function load(reset) {
   }
 }
 
-// New items go on top; the page is scrolled by the height they add, so the reader stays put.
+// New stories go on top and shown ones are redrawn in place (a new report joins its card); the
+// page is scrolled by the height they add, so the reader stays put.
 async function refresh() {
+  loadSources();
   if (state.loading || document.hidden) return;
   try {
     const page = await fetchPage(null);
-    const fresh = page.items.filter((i) => !state.shown.has(i.id));
-    if (!fresh.length) return;
     const before = document.documentElement.scrollHeight;
     const atTop = window.scrollY < 10;
-    fresh.forEach((i) => state.shown.add(i.id));
-    list.prepend(...fresh.map(card));
-    rememberSources(fresh);
+    const fresh = [];
+    for (const story of page.items) {
+      const node = card(story);
+      const shown = state.shown.get(story.story_id);
+      if (shown) shown.replaceWith(node); else fresh.push(node);
+      state.shown.set(story.story_id, node);
+    }
+    rememberSources(page.items.flatMap((s) => s.sources ?? []));
+    if (!fresh.length) return;
+    list.prepend(...fresh);
     if (!atTop) window.scrollBy(0, document.documentElement.scrollHeight - before);
-    setStatus(`${fresh.length} new item${fresh.length === 1 ? "" : "s"} · ${state.shown.size} shown`);
+    setStatus(`${fresh.length} new stor${fresh.length === 1 ? "y" : "ies"} · ${state.shown.size} shown`);
   } catch (err) {
     setStatus(`Refresh failed: ${err.message}`);
   }
@@ -184,5 +240,6 @@ list.addEventListener("click", (event) => {
 });
 more.addEventListener("click", () => load(false));
 loadTeams();
+loadSources();
 setInterval(refresh, REFRESH_MS);
 load(true);

@@ -66,7 +66,7 @@ export interface TrackerStackProps extends StackProps {
 export const METRICS_NAMESPACE = "NbaTradeTracker";
 
 /** The routes anyone may call without a token; every other route needs one. */
-export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /news.atom", "GET /news.json", "GET /teams", "GET /health", "GET /openapi.json"];
+export const PUBLIC_ROUTES = ["GET /news", "GET /news/{id}", "GET /news/stats", "GET /news.atom", "GET /news.json", "GET /teams", "GET /stories", "GET /sources", "GET /health", "GET /openapi.json"];
 
 /** Per-route throttling of the write routes (the rest share the stage's default). */
 export const WRITE_ROUTE_THROTTLE: Record<string, { burstLimit: number; rateLimit: number }> = {
@@ -124,6 +124,8 @@ export class TrackerStack extends Stack {
     news.addGlobalSecondaryIndex({ indexName: "by_fetched", partitionKey: { name: "kind", type: S }, sortKey: { name: "fetched_at", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     // Team links (LAL, LAL#Trade): GET /news?team=, with or without a category.
     news.addGlobalSecondaryIndex({ indexName: "by_team", partitionKey: { name: "team_key", type: S }, sortKey: { name: "sort_key", type: S }, projectionType: dynamodb.ProjectionType.ALL });
+    // The reports of one story, oldest first: GET /stories.
+    news.addGlobalSecondaryIndex({ indexName: "by_story", partitionKey: { name: "story_id", type: S }, sortKey: { name: "sort_key", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     const users = new dynamodb.Table(this, "UsersTable", { ...tableDefaults, partitionKey: { name: "user_id", type: S } });
     users.addGlobalSecondaryIndex({ indexName: "by_kind", partitionKey: { name: "kind", type: S }, sortKey: { name: "user_id", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     const metrics = new dynamodb.Table(this, "MetricsTable", {
@@ -193,6 +195,8 @@ export class TrackerStack extends Stack {
     // PutItem and UpdateItem; feed state is GetItem / PutItem.
     // Items, their team links and the counters in TransactWriteItems (Put/Update).
     allow(ingest, "NewsTableWrite", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [news.tableArn]);
+    // A new item's story: the items stored around its time (by_time).
+    allow(ingest, "NewsTableStories", ["dynamodb:Query"], [`${news.tableArn}/index/by_time`]);
     allow(ingest, "RawArchiveWrite", ["s3:GetObject", "s3:PutObject"], [archive.arnForObjects("raw/*")]);
     allow(ingest, "ArchiveList", ["s3:ListBucket"], [archive.bucketArn]);
 
@@ -211,7 +215,7 @@ export class TrackerStack extends Stack {
     const newsApi = rust("NewsApiFunction", "news-api", "api", { reservedConcurrentExecutions });
     // Listings Query the indexes; /news/stats reads the stats counters with BatchGetItem.
     allow(newsApi, "NewsTableRead", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
-      [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`, `${news.tableArn}/index/by_team`]);
+      [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`, `${news.tableArn}/index/by_team`, `${news.tableArn}/index/by_story`]);
     const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
     const metricsApi = rust("MetricsApiFunction", "metrics-api", "api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
@@ -310,7 +314,8 @@ export class TrackerStack extends Stack {
     const routes: Array<[lambda.IFunction, string, apigw.HttpMethod, string]> = [
       [newsApi, "NewsApi", M.GET, "/news"], [newsApi, "NewsApi", M.GET, "/news/{id}"], [newsApi, "NewsApi", M.GET, "/news/stats"],
       [newsApi, "NewsApi", M.GET, "/news.atom"], [newsApi, "NewsApi", M.GET, "/news.json"],
-      [newsApi, "NewsApi", M.GET, "/teams"], [newsApi, "NewsApi", M.GET, "/health"], [newsApi, "NewsApi", M.GET, "/openapi.json"],
+      [newsApi, "NewsApi", M.GET, "/teams"], [newsApi, "NewsApi", M.GET, "/stories"], [newsApi, "NewsApi", M.GET, "/sources"],
+      [newsApi, "NewsApi", M.GET, "/health"], [newsApi, "NewsApi", M.GET, "/openapi.json"],
       [usersApi, "UsersApi", M.POST, "/users"], [usersApi, "UsersApi", M.GET, "/users"],
       [usersApi, "UsersApi", M.GET, "/users/me"], [usersApi, "UsersApi", M.PATCH, "/users/me"], [usersApi, "UsersApi", M.DELETE, "/users/me"],
       [usersApi, "UsersApi", M.GET, "/users/{id}"], [usersApi, "UsersApi", M.PATCH, "/users/{id}"], [usersApi, "UsersApi", M.DELETE, "/users/{id}"],
@@ -492,6 +497,8 @@ export class TrackerStack extends Stack {
         "/users*": toApi(authorized, cloudfront.AllowedMethods.ALLOW_ALL),
         "/devices*": toApi(authorized, cloudfront.AllowedMethods.ALLOW_ALL),
         "/teams": toApi(publicRead, cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS),
+        "/stories": toApi(publicRead, cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS),
+        "/sources": toApi(publicRead, cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS),
         "/health": toApi(cloudfront.CachePolicy.CACHING_DISABLED, cloudfront.AllowedMethods.ALLOW_GET_HEAD),
         "/openapi.json": toApi(cloudfront.CachePolicy.CACHING_DISABLED, cloudfront.AllowedMethods.ALLOW_GET_HEAD),
       },

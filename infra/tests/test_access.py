@@ -8,7 +8,7 @@ import pytest
 
 from model import cdk_functions, http_api, identity, outputs, sam_functions
 
-PUBLIC_ROUTES = {"GET /news", "GET /news/{id}", "GET /news/stats", "GET /news.atom", "GET /news.json", "GET /teams", "GET /health", "GET /openapi.json"}
+PUBLIC_ROUTES = {"GET /news", "GET /news/{id}", "GET /news/stats", "GET /news.atom", "GET /news.json", "GET /teams", "GET /stories", "GET /sources", "GET /health", "GET /openapi.json"}
 ROUTES = PUBLIC_ROUTES | {
     "POST /users", "GET /users", "GET /users/me", "PATCH /users/me", "DELETE /users/me",
     "GET /users/{id}", "PATCH /users/{id}", "DELETE /users/{id}",

@@ -12,7 +12,7 @@ from model import Resolver
 MANAGED_CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 MANAGED_CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 MANAGED_ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-API_PATHS = ["/news*", "/users*", "/devices*", "/teams", "/health", "/openapi.json"]
+API_PATHS = ["/news*", "/users*", "/devices*", "/teams", "/stories", "/sources", "/health", "/openapi.json"]
 
 
 def one(template, kind):

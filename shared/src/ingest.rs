@@ -10,11 +10,11 @@ use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{FeedState, NewsItem, Timestamp};
 use crate::source::{is_http, read_file, Body};
 use crate::store::Store;
-use crate::{players, teams};
+use crate::{players, stories, teams};
 use chrono::SubsecRound;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -147,14 +147,53 @@ impl RunSummary {
     }
 }
 
+/// Most stored items a run reads per time window to find the stories of its new items.
+const MAX_STORY_CANDIDATES: usize = 300;
+
+/// A feed after its fetch: what is left to do is storing its items.
+struct FeedFetch<'a> {
+    feed: &'a FeedConfig,
+    started: Instant,
+    report: FeedReport,
+    /// The state read before the fetch (`None`: it could not be read, the feed failed).
+    state: Option<FeedState>,
+    outcome: Result<Step, String>,
+}
+
+/// Where a feed's fetch left it.
+enum Step {
+    /// Nothing to store; the state to save (when it changed).
+    Done(FeedState),
+    /// New content: its items, the raw body to archive and the state to save after storing.
+    Parsed {
+        items: Vec<NewsItem>,
+        body: Vec<u8>,
+        next: FeedState,
+    },
+}
+
 impl Ingest {
-    /// Runs every feed once, at most `concurrency` at a time.
+    /// Runs every feed once: fetches at most `concurrency` at a time, gives the new items their
+    /// stories (across feeds: two feeds reporting one deal in one run share its story), then
+    /// stores each feed's items and state.
     pub async fn run(&self, feeds: &[FeedConfig], now: Timestamp) -> RunSummary {
         let started = Instant::now();
         // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when the
         // run is spawned as a task.
-        let runs: Vec<_> = feeds.iter().map(|feed| self.run_feed(feed, now)).collect();
-        let reports: Vec<FeedReport> = futures::stream::iter(runs)
+        let fetches: Vec<_> = feeds
+            .iter()
+            .map(|feed| self.fetch_feed(feed, now))
+            .collect();
+        let mut fetched: Vec<FeedFetch> = futures::stream::iter(fetches)
+            .buffered(self.concurrency.max(1))
+            .collect()
+            .await;
+        self.assign_stories(&mut fetched).await;
+        let stores: Vec<_> = fetched
+            .into_iter()
+            .map(|f| self.store_feed(f, now))
+            .collect();
+        let reports: Vec<FeedReport> = futures::stream::iter(stores)
             .buffered(self.concurrency.max(1))
             .collect()
             .await;
@@ -184,7 +223,8 @@ impl Ingest {
         summary
     }
 
-    async fn run_feed(&self, feed: &FeedConfig, now: Timestamp) -> FeedReport {
+    /// Reads a feed's state and fetches and parses it.
+    async fn fetch_feed<'a>(&self, feed: &'a FeedConfig, now: Timestamp) -> FeedFetch<'a> {
         let started = Instant::now();
         let mut report = FeedReport {
             feed: feed.name.clone(),
@@ -198,29 +238,119 @@ impl Ingest {
             error: None,
             duration_ms: 0,
         };
-        let state = match self.store.get_feed_state(&feed.name).await {
-            Ok(state) => state.unwrap_or_else(|| FeedState {
-                feed: feed.name.clone(),
-                ..FeedState::default()
-            }),
+        let (state, outcome) = match self.store.get_feed_state(&feed.name).await {
+            Ok(state) => {
+                let state = state.unwrap_or_else(|| FeedState {
+                    feed: feed.name.clone(),
+                    ..FeedState::default()
+                });
+                let outcome = self.fetch_and_parse(feed, &state, now, &mut report).await;
+                (Some(state), outcome)
+            }
+            Err(err) => (None, Err(format!("reading feed state: {err}"))),
+        };
+        FeedFetch {
+            feed,
+            started,
+            report,
+            state,
+            outcome,
+        }
+    }
+
+    /// Sets the story of every new item of the run (see [`crate::stories`]), against the
+    /// items stored around their times. When the store cannot say, each new item starts its
+    /// own story: stories never hold up storing.
+    async fn assign_stories(&self, fetched: &mut [FeedFetch<'_>]) {
+        // Owned before any await: borrowed iterators held across one trip higher-ranked
+        // lifetimes when the run is spawned as a task.
+        let parsed: Vec<NewsItem> = fetched
+            .iter()
+            .filter_map(|f| match &f.outcome {
+                Ok(Step::Parsed { items, .. }) => Some(items.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        if parsed.is_empty() {
+            return;
+        }
+        let mut stories = match self.new_items_stories(parsed).await {
+            Ok(assigned) => assigned,
             Err(err) => {
-                report.error = Some(format!("reading feed state: {err}"));
-                report.duration_ms = elapsed_ms(started);
-                return report;
+                tracing::warn!(error = %err, "finding stories: each new item starts its own");
+                HashMap::new()
             }
         };
-        let outcome = self.process(feed, &state, now, &mut report).await;
+        for f in fetched.iter_mut() {
+            if let Ok(Step::Parsed { items, .. }) = &mut f.outcome {
+                for item in items {
+                    let story = stories.remove(&item.id).unwrap_or_else(|| item.id.clone());
+                    item.story_id = Some(story);
+                }
+            }
+        }
+    }
+
+    /// The story ids of the items of `parsed` not stored yet, by item id.
+    async fn new_items_stories(
+        &self,
+        parsed: Vec<NewsItem>,
+    ) -> Result<HashMap<String, String>, crate::store::StoreError> {
+        let ids: Vec<String> = parsed.iter().map(|i| i.id.clone()).collect();
+        let stored = self.store.stored_news_ids(&ids).await?;
+        let mut seen = HashSet::new();
+        let mut new: Vec<NewsItem> = parsed
+            .into_iter()
+            .filter(|i| !stored.contains(&i.id) && seen.insert(i.id.clone()))
+            .collect();
+        let mut candidates = Vec::new();
+        for (since, until) in story_windows(&new) {
+            candidates.extend(
+                self.store
+                    .news_between(since, until, MAX_STORY_CANDIDATES)
+                    .await?,
+            );
+        }
+        stories::assign(&mut new, &candidates);
+        Ok(new
+            .into_iter()
+            .filter_map(|i| i.story_id.map(|story| (i.id, story)))
+            .collect())
+    }
+
+    /// Stores a fetched feed's items, archives its body and saves its state.
+    async fn store_feed(&self, fetched: FeedFetch<'_>, now: Timestamp) -> FeedReport {
+        let FeedFetch {
+            feed,
+            started,
+            mut report,
+            state,
+            outcome,
+        } = fetched;
+        let outcome = match outcome {
+            Ok(Step::Done(next)) => Ok(next),
+            Ok(Step::Parsed { items, body, next }) => {
+                self.store_items(feed, items, &body, next, now, &mut report)
+                    .await
+            }
+            Err(message) => Err(message),
+        };
+        let Some(state) = state else {
+            report.error = outcome.err();
+            report.duration_ms = elapsed_ms(started);
+            return report;
+        };
         let next_state = match outcome {
-            Ok(Some(next)) if !worth_saving(&state, &next) => None,
-            Ok(Some(next)) => Some(next),
-            Ok(None) => None,
+            Ok(next) if !worth_saving(&state, &next) => None,
+            Ok(next) => Some(next),
             Err(message) => {
                 report.status = FeedStatus::Failed;
                 report.error = Some(message.clone());
                 Some(FeedState {
                     consecutive_failures: state.consecutive_failures + 1,
                     last_error: Some(message),
-                    ..state
+                    ..attempted(feed, &state, now)
                 })
             }
         };
@@ -234,22 +364,22 @@ impl Ingest {
         report
     }
 
-    /// Fetches and stores one feed; returns the state to save (`None`: leave it as it is).
-    async fn process(
+    /// Fetches and parses one feed.
+    async fn fetch_and_parse(
         &self,
         feed: &FeedConfig,
         state: &FeedState,
         now: Timestamp,
         report: &mut FeedReport,
-    ) -> Result<Option<FeedState>, String> {
+    ) -> Result<Step, String> {
         let succeeded = |validators: Validators, body_hash: Option<String>| FeedState {
-            feed: feed.name.clone(),
             etag: validators.etag,
             last_modified: validators.last_modified,
             body_hash,
             last_success_at: Some(now),
             consecutive_failures: 0,
             last_error: None,
+            ..attempted(feed, state, now)
         };
         let validators = Validators {
             etag: state.etag.clone(),
@@ -259,18 +389,18 @@ impl Ingest {
             Fetched::Body(body, fresh) => (body, fresh),
             Fetched::NotModified => {
                 report.status = FeedStatus::NotModified;
-                return Ok(Some(succeeded(validators, state.body_hash.clone())));
+                return Ok(Step::Done(succeeded(validators, state.body_hash.clone())));
             }
             Fetched::RetryLater(after) => {
                 report.status = FeedStatus::Deferred;
                 report.retry_after_secs = after;
-                return Ok(None);
+                return Ok(Step::Done(attempted(feed, state, now)));
             }
         };
         let hash = sha256_hex(&body.bytes);
         if state.body_hash.as_deref() == Some(hash.as_str()) {
             report.status = FeedStatus::Unchanged;
-            return Ok(Some(succeeded(fresh_validators, Some(hash))));
+            return Ok(Step::Done(succeeded(fresh_validators, Some(hash))));
         }
         let options = ParseOptions {
             max_bytes: self.max_bytes,
@@ -308,6 +438,23 @@ impl Ingest {
                 }
             })
             .collect();
+        Ok(Step::Parsed {
+            items,
+            body: body.bytes,
+            next: succeeded(fresh_validators, Some(hash)),
+        })
+    }
+
+    /// Stores parsed items and archives the body; returns the state to save.
+    async fn store_items(
+        &self,
+        feed: &FeedConfig,
+        items: Vec<NewsItem>,
+        body: &[u8],
+        mut next: FeedState,
+        now: Timestamp,
+        report: &mut FeedReport,
+    ) -> Result<FeedState, String> {
         let outcome = self
             .store
             .insert_news(&items)
@@ -316,20 +463,17 @@ impl Ingest {
         let inserted: HashSet<&str> = outcome.inserted.iter().map(String::as_str).collect();
         for item in items.iter().filter(|i| inserted.contains(i.id.as_str())) {
             *report.new_by_category.entry(item.category).or_default() += 1;
+            next.newest_item_at = next.newest_item_at.max(Some(item.sort_time()));
         }
+        next.items_stored += outcome.inserted.len() as u64;
         report.items_new = outcome.inserted.len();
         report.items_oversized = outcome.oversized.len();
-        let (key, _) = archive_raw(
-            self.archive.as_ref(),
-            feed.source_label(),
-            &now,
-            &body.bytes,
-        )
-        .await
-        .map_err(|e| format!("archiving: {e}"))?;
+        let (key, _) = archive_raw(self.archive.as_ref(), feed.source_label(), &now, body)
+            .await
+            .map_err(|e| format!("archiving: {e}"))?;
         report.archived = Some(key);
         report.status = FeedStatus::Updated;
-        Ok(Some(succeeded(fresh_validators, Some(hash))))
+        Ok(next)
     }
 
     async fn fetch(&self, url: &str, validators: &Validators) -> Result<Fetched, String> {
@@ -355,19 +499,47 @@ impl Ingest {
     }
 }
 
+/// The time windows whose stored items may share a story with `items`: each item's sort time
+/// ± [`stories::WINDOW`], overlapping windows merged.
+fn story_windows(items: &[NewsItem]) -> Vec<(Timestamp, Timestamp)> {
+    let mut times: Vec<Timestamp> = items.iter().map(NewsItem::sort_time).collect();
+    times.sort();
+    let mut windows: Vec<(Timestamp, Timestamp)> = Vec::new();
+    for time in times {
+        let (since, until) = (time - stories::WINDOW, time + stories::WINDOW);
+        match windows.last_mut() {
+            Some(last) if since <= last.1 => last.1 = until,
+            _ => windows.push((since, until)),
+        }
+    }
+    windows
+}
+
 /// How often an unchanged feed's state is written anyway, so its last success stays visible.
 const STATE_HEARTBEAT: chrono::Duration = chrono::Duration::hours(1);
 
-/// Whether `next` differs from `previous` in more than a recent success time: unchanged feeds
-/// then cost no write at all.
+/// A feed's state after an attempt at `now`, before its outcome.
+fn attempted(feed: &FeedConfig, state: &FeedState, now: Timestamp) -> FeedState {
+    FeedState {
+        feed: feed.name.clone(),
+        source: Some(feed.source_label().to_owned()),
+        last_attempt_at: Some(now),
+        ..state.clone()
+    }
+}
+
+/// Whether `next` differs from `previous` in more than recent attempt and success times:
+/// unchanged feeds then cost no write at all.
 fn worth_saving(previous: &FeedState, next: &FeedState) -> bool {
-    let stale = match (previous.last_success_at, next.last_success_at) {
+    let stale = |before: Option<Timestamp>, now: Option<Timestamp>| match (before, now) {
         (Some(before), Some(now)) => now - before >= STATE_HEARTBEAT,
         (before, now) => before != now,
     };
-    stale
+    stale(previous.last_success_at, next.last_success_at)
+        || stale(previous.last_attempt_at, next.last_attempt_at)
         || FeedState {
             last_success_at: next.last_success_at,
+            last_attempt_at: next.last_attempt_at,
             ..previous.clone()
         } != *next
 }

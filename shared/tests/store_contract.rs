@@ -2,7 +2,7 @@
 //! store and the DynamoDB store on AWS's DynamoDB Local.
 
 use chrono::{Duration, TimeZone, Utc};
-use shared::backfill::backfill_teams;
+use shared::backfill::backfill;
 use shared::classify::{classify, Category};
 use shared::model::{
     DeviceId, Email, FeedState, NewUser, NewsItem, Reading, Timestamp, UserPatch, Username,
@@ -320,12 +320,16 @@ async fn feed_state_round_trips(store: &dyn Store) {
     assert_eq!(store.get_feed_state("espn").await.expect("get"), None);
     let state = FeedState {
         feed: "espn".into(),
+        source: Some("ESPN".into()),
         etag: Some("\"abc\"".into()),
         last_modified: Some("Fri, 13 Jan 2023 12:43:56 GMT".into()),
         body_hash: Some("f".repeat(64)),
         last_success_at: Some(t0()),
+        last_attempt_at: Some(t0() + Duration::minutes(5)),
         consecutive_failures: 2,
         last_error: Some("HTTP 500".into()),
+        items_stored: 41,
+        newest_item_at: Some(t0() - Duration::hours(1)),
     };
     store.put_feed_state(&state).await.expect("put");
     assert_eq!(
@@ -342,15 +346,29 @@ async fn feed_state_round_trips(store: &dyn Store) {
         store.get_feed_state("espn").await.expect("get"),
         Some(reset)
     );
-    // Feed state never shows up as news.
-    let page = store
-        .list_news(&NewsQuery {
-            limit: 10,
+    let realgm = FeedState {
+        feed: "realgm".into(),
+        ..FeedState::default()
+    };
+    store.put_feed_state(&realgm).await.expect("put");
+    let listed = store.list_feed_states(100).await.expect("list");
+    let names: Vec<&str> = listed.iter().map(|s| s.feed.as_str()).collect();
+    assert_eq!(names, ["espn", "realgm"], "every feed, by name");
+    assert_eq!(store.list_feed_states(1).await.expect("list").len(), 1);
+    // Feed state never shows up as news, in any listing.
+    for query in [
+        NewsQuery::default(),
+        NewsQuery {
+            source: Some("ESPN".into()),
             ..NewsQuery::default()
-        })
-        .await
-        .expect("list");
-    assert!(page.items.is_empty());
+        },
+    ] {
+        let page = store
+            .list_news(&NewsQuery { limit: 10, ..query })
+            .await
+            .expect("list");
+        assert!(page.items.is_empty());
+    }
 }
 
 /// A user id as Cognito's `sub` would be; time-ordered, so listings come out in creation order.
@@ -736,10 +754,17 @@ async fn backfill_tags_old_items(store: &dyn Store) {
     items[2].teams = vec!["DAL".to_owned()];
     items[2].title = "Knicks news the old version tagged as DAL".into();
     store.insert_news(&items).await.expect("insert");
-    let report = backfill_teams(store).await.expect("backfill");
-    assert_eq!((report.items_seen, report.items_tagged), (items.len(), 2));
-    let again = backfill_teams(store).await.expect("again");
-    assert_eq!(again.items_tagged, 0);
+    let report = backfill(store).await.expect("backfill");
+    assert_eq!(
+        (
+            report.items_seen,
+            report.items_tagged,
+            report.items_given_stories
+        ),
+        (items.len(), 2, items.len())
+    );
+    let again = backfill(store).await.expect("again");
+    assert_eq!((again.items_tagged, again.items_given_stories), (0, 0));
 
     let lakers = store
         .get_news(&items[0].id)
@@ -753,10 +778,13 @@ async fn backfill_tags_old_items(store: &dyn Store) {
         team_evidence: lakers.team_evidence.clone(),
         players: lakers.players.clone(),
         player_evidence: lakers.player_evidence.clone(),
-        story_id: None,
+        story_id: Some(items[0].id.clone()),
         ..items[0].clone()
     };
-    assert_eq!(lakers, untouched, "only the teams and players changed");
+    assert_eq!(
+        lakers, untouched,
+        "only the teams, players and story (its own) changed"
+    );
     let by_team = |code: &str| NewsQuery {
         team: Some(code.parse().expect("team")),
         limit: 100,
@@ -774,6 +802,38 @@ async fn backfill_tags_old_items(store: &dyn Store) {
     assert!(
         knicks.items.is_empty(),
         "an item with teams is left as it is"
+    );
+}
+
+/// Reports of one story are found by its id, oldest first, with one key query per story.
+async fn story_reports_oldest_first(store: &dyn Store) {
+    let mut items = corpus();
+    for (n, item) in items.iter_mut().enumerate() {
+        item.story_id = Some(if n % 3 == 0 { "story-a" } else { "story-b" }.to_owned());
+    }
+    items[1].story_id = None;
+    store.insert_news(&items).await.expect("insert");
+    let ids: Vec<String> = ["story-a", "story-b", "story-none"]
+        .map(str::to_owned)
+        .to_vec();
+    let reports = store.story_reports(&ids, 5).await.expect("reports");
+    assert_eq!(reports.keys().collect::<Vec<_>>(), ["story-a", "story-b"]);
+    let a = &reports["story-a"];
+    let expected: Vec<&str> = [0, 3, 6, 9, 12].map(|n| items[n].id.as_str()).to_vec();
+    assert_eq!(
+        a.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(
+        reports["story-b"].first().map(|i| &i.id),
+        Some(&items[2].id)
+    );
+
+    let asked = vec![items[0].id.clone(), "0".repeat(64), items[4].id.clone()];
+    let stored = store.stored_news_ids(&asked).await.expect("stored");
+    assert_eq!(
+        stored,
+        HashSet::from([items[0].id.clone(), items[4].id.clone()])
     );
 }
 
@@ -801,6 +861,7 @@ macro_rules! contract_suite {
             case!(news_by_fetch_time);
             case!(news_by_team);
             case!(backfill_tags_old_items);
+            case!(story_reports_oldest_first);
             case!(items_about_many_teams_land_with_every_link);
             case!(bad_cursors_are_typed_errors);
             case!(feed_state_round_trips);

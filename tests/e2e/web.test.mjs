@@ -185,13 +185,51 @@ test("the page itself refuses non-http links whatever the API returns", async ()
     id: `x${n}`, title: `<b>Item ${n}</b>`, link, summary: "<img src=x>", source: "Test", category: "Trade",
     evidence: [], published_at: "2026-11-23T12:00:00Z", fetched_at: "2026-11-23T12:00:00Z",
   });
+  // Each story's second report carries the same hostile link as its first.
+  const story = (n, link) => ({
+    story_id: `x${n}`, item: item(n, link), sources: ["Test", "<i>Other</i>"],
+    reports: [{ id: `x${n}`, source: "Test", title: "t", link }, { id: `y${n}`, source: "<i>Other</i>", title: "t", link }],
+  });
   const links = ["javascript:alert(1)", " data:text/html,x", "vbscript:x", "JAVASCRIPT:alert(1)", "//evil.example/x", "https://ok.example/a"];
-  await page.route("**/news?*", (route) => route.fulfill({ json: { items: links.map((l, n) => item(n, l)), next_cursor: null } }));
+  await page.route("**/stories?*", (route) => route.fulfill({ json: { items: links.map((l, n) => story(n, l)), next_cursor: null } }));
   await page.goto(`${base}/`);
   await page.waitForFunction(() => document.querySelectorAll(".card").length === 6);
   const hrefs = await page.locator(".card a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
-  assert.deepEqual(hrefs, ["https://ok.example/a"]);
+  assert.deepEqual(hrefs, ["https://ok.example/a", "https://ok.example/a"]);
+  assert.equal(await page.locator(".card .reporters").first().textContent(), "<i>Other</i>");
   assert.equal(await page.locator(".card .title").first().textContent(), "<b>Item 0</b>");
-  assert.equal(await page.locator("#news img, #news b").count(), 0);
+  assert.equal(await page.locator("#news img, #news b, #news i").count(), 0);
   await context.close();
+});
+
+test("one card per story, also reported by its other sources, and the feeds' status", async () => {
+  const stories = await serve("tests/e2e/fixtures/story-feeds.json", 3);
+  try {
+    const listed = (await (await fetch(`${stories.base}/stories`)).json()).items;
+    // Newest report first: RealGM's report of the deal is the newest item.
+    assert.deepEqual(listed.map((s) => s.sources), [["ESPN", "RealGM"], ["ESPN"]]);
+    const context = await browser.newContext();
+    const page = await watchedPage(context);
+    await page.goto(`${stories.base}/`);
+    await page.waitForFunction(() => document.querySelectorAll(".card").length === 2);
+    const deal = page.locator(".card").first();
+    assert.equal(await deal.locator(".title").textContent(), "Celtics trade Jrue Holiday to Trail Blazers for Anfernee Simons");
+    assert.equal(await deal.locator(".source").textContent(), "ESPN", "the first reporter leads");
+    assert.equal(await deal.locator(".also").isVisible(), true);
+    const also = deal.locator(".reporters a");
+    assert.equal(await also.textContent(), "RealGM");
+    assert.equal(await also.getAttribute("href"), "https://basketball.realgm.com/wiretap/holiday");
+    assert.equal(await page.locator(".card").nth(1).locator(".also").isHidden(), true);
+
+    await page.waitForFunction(() => document.querySelectorAll("#sources [data-feed]").length === 3);
+    const status = (feed) => page.locator(`#sources [data-feed="${feed}"]`);
+    assert.equal(await status("story-espn").getAttribute("data-status"), "ok");
+    assert.match(await status("story-espn").textContent(), /^ESPN: ok, updated \d+ min ago$/);
+    assert.equal(await status("story-missing").getAttribute("data-status"), "failing");
+    assert.match(await status("story-missing").textContent(), /^Missing: failing \(1\): .*missing-feed\.xml/);
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    await context.close();
+  } finally {
+    stories.proc.kill("SIGINT");
+  }
 });

@@ -1,4 +1,4 @@
-//! `tracker backfill`: tags items stored before teams existed (see `shared::backfill`).
+//! `tracker backfill`: tags items stored before teams and stories existed (see `shared::backfill`).
 
 use super::runtime::StoreArgs;
 
@@ -12,7 +12,7 @@ pub struct Args {
 /// Runs the backfill over the whole store and prints its report as JSON.
 pub async fn run(args: Args) -> super::Result {
     let (store, _) = args.store.open().await?;
-    let report = shared::backfill::backfill_teams(store.as_ref())
+    let report = shared::backfill::backfill(store.as_ref())
         .await
         .map_err(|e| format!("backfill: {e}"))?;
     super::print_json(&report)

@@ -12,7 +12,7 @@ use chrono::{Duration, TimeZone, Utc};
 use shared::api::{router, AppState};
 use shared::classify::Category;
 use shared::model::NewsItem;
-use shared::store::Store;
+use shared::store::{FeedStateStore, Store};
 use shared::teams::TEAMS;
 use shared::testing;
 use std::sync::Arc;
@@ -29,7 +29,8 @@ fn item(n: usize) -> NewsItem {
         .single()
         .expect("time");
     // About 140 items a day over the table, three categories, two sources, one team each
-    // (every third item a second one): a team has about 6 items a day.
+    // (every third item a second one): a team has about 6 items a day. Stories of three
+    // consecutive items.
     let published = t0 + Duration::minutes(i64::try_from(n).unwrap_or(0) * 10);
     NewsItem {
         id: shared::feed::sha256_hex(format!("bench-{n}").as_bytes()),
@@ -51,7 +52,9 @@ fn item(n: usize) -> NewsItem {
         team_evidence: Vec::new(),
         players: Vec::new(),
         player_evidence: Vec::new(),
-        story_id: None,
+        story_id: Some(shared::feed::sha256_hex(
+            format!("bench-{}", n - n % 3).as_bytes(),
+        )),
         published_at: Some(published),
         fetched_at: published,
         expires_at: None,
@@ -129,6 +132,9 @@ async fn report(size: usize, app: &axum::Router, store: &shared::store::dynamo::
         "/news?team=LAL&limit=20".to_owned(),
         "/news?team=LAL&category=Trade&limit=20".to_owned(),
         "/news?since=2026-02-01&until=2026-02-07&limit=100".to_owned(),
+        "/stories?limit=20".to_owned(),
+        "/stories?team=LAL&limit=20".to_owned(),
+        "/sources".to_owned(),
         format!("/news/{one}"),
         "/news/stats".to_owned(),
         "/news/stats?since=2026-02-01&until=2026-02-28".to_owned(),
@@ -160,6 +166,13 @@ fn main() {
             metrics_retention: None,
         });
         println!("| items in table | request | capacity units per request |\n| --- | --- | --- |");
+        for feed in ["espn-nba", "realgm-wiretap"] {
+            let state = shared::model::FeedState {
+                feed: feed.into(),
+                ..Default::default()
+            };
+            store.put_feed_state(&state).await.expect("feed state");
+        }
         seed(&store, 0, 10_000).await;
         report(10_000, &app, &store).await;
         seed(&store, 10_000, 100_000).await;

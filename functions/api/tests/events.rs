@@ -148,6 +148,25 @@ async fn every_event(app: &Api<'_>) {
         (200, Some(30)),
         "{body}"
     );
+    let (status, body) = app.invoke("stories.json").await;
+    assert_eq!(status, 200, "{body}");
+    let stories = body["items"].as_array().expect("items");
+    assert!(!stories.is_empty(), "{body}");
+    assert!(
+        stories.iter().all(|s| s["reports"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["id"] == s["item"]["id"]))),
+        "{body}"
+    );
+    let (status, body) = app.invoke("sources.json").await;
+    assert_eq!(status, 200, "{body}");
+    let feeds: Vec<&str> = body
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["feed"].as_str())
+        .collect();
+    assert_eq!(feeds, ["espn-nba", "realgm-wiretap"], "{body}");
 
     let (status, body) = app.invoke("news-stats.json").await;
     assert_eq!(status, 200);

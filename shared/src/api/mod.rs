@@ -10,6 +10,8 @@ pub mod metrics;
 pub mod news;
 pub mod openapi;
 pub mod params;
+pub mod sources;
+pub mod stories;
 pub mod trace;
 pub mod users;
 
@@ -44,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .route("/news.json", get(feeds::json_feed_route))
         .route("/news/{id}", get(news::get))
         .route("/teams", get(news::teams))
+        .route("/stories", get(stories::list))
+        .route("/sources", get(sources::list))
         .route("/users", get(users::list).post(users::create))
         .route(
             "/users/me",

@@ -10,17 +10,40 @@ use crate::teams::{TeamCode, TEAMS};
 use axum::extract::{RawQuery, State};
 use axum::Json;
 
+/// The parameters of a listing (`GET /news`, `GET /stories`).
+pub const LISTING_PARAMS: &[&str] = &[
+    "category", "source", "team", "since", "until", "limit", "cursor",
+];
+
+/// The query parameters of a listing, as the API description documents them (the handlers
+/// read them through [`Params`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "documentation only: the handlers read the query through Params"
+)]
+pub struct ListingParams {
+    /// Trade, Signing or Other (any case).
+    category: Option<String>,
+    /// Only items from this source.
+    source: Option<String>,
+    /// Only items about this team: a code of GET /teams (any case); combines with category, not
+    /// with source.
+    team: Option<String>,
+    /// RFC 3339 time or YYYY-MM-DD, inclusive.
+    since: Option<String>,
+    /// RFC 3339 time or YYYY-MM-DD (end of day), inclusive.
+    until: Option<String>,
+    /// 1 to 100, default 20.
+    limit: Option<u32>,
+    /// next_cursor of the previous page.
+    cursor: Option<String>,
+}
+
 /// `GET /news?category=&source=&team=&since=&until=&limit=&cursor=`, newest first.
 #[utoipa::path(get, path = "/news", operation_id = "listNews", tag = "news", security(()),
-    params(
-        ("category" = Option<String>, Query, description = "Trade, Signing or Other (any case)"),
-        ("source" = Option<String>, Query, description = "Only items from this source"),
-        ("team" = Option<String>, Query, description = "Only items about this team: a code of GET /teams (any case); combines with category, not with source"),
-        ("since" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
-        ("until" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of day), inclusive"),
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-    ),
+    params(ListingParams),
     responses(
         (status = 200, description = "A page of news, newest first", body = Page<NewsItem>),
         (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
@@ -30,13 +53,17 @@ pub async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<NewsItem>>, ApiError> {
-    let params = Params::parse(
-        query.as_deref(),
-        &[
-            "category", "source", "team", "since", "until", "limit", "cursor",
-        ],
-    )?;
-    Ok(Json(state.store.list_news(&news_query(&params)?).await?))
+    Ok(Json(listing(&state, query.as_deref()).await?.1))
+}
+
+/// A listing's query from the raw query string, and its page.
+pub async fn listing(
+    state: &AppState,
+    raw: Option<&str>,
+) -> Result<(NewsQuery, Page<NewsItem>), ApiError> {
+    let query = news_query(&Params::parse(raw, LISTING_PARAMS)?)?;
+    let page = state.store.list_news(&query).await?;
+    Ok((query, page))
 }
 
 /// The listing a request's parameters ask for (those it may not carry are absent).

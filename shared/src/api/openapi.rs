@@ -3,7 +3,7 @@
 //! the two identical (`UPDATE_OPENAPI=1 cargo test -p shared --lib openapi` rewrites the file).
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{feeds, metrics, news, users, Health};
+use super::{feeds, metrics, news, sources, stories, users, Health};
 use crate::classify::{Category, Evidence, Place};
 use crate::model::{
     FieldSummary, NewProfile, NewsItem, Page, ProfileUpdate, Reading, ReadingSummary, User,
@@ -18,13 +18,13 @@ use utoipa::OpenApi;
     info(title = "NBA Trade Tracker API", description = "Classified NBA transaction news, users and IoT device metrics."),
     paths(
         super::health,
-        news::list, news::get, news::stats, news::teams, feeds::atom_feed, feeds::json_feed_route,
+        news::list, news::get, news::stats, news::teams, stories::list, sources::list, feeds::atom_feed, feeds::json_feed_route,
         users::create, users::list, users::get_me, users::update_me, users::delete_me,
         users::get, users::update, users::delete,
         metrics::put, metrics::list, metrics::summary,
     ),
     components(schemas(
-        Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, crate::teams::TeamMention, crate::players::PlayerMention, news::TeamInfo, news::NewsStats, Page<NewsItem>,
+        Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, crate::teams::TeamMention, crate::players::PlayerMention, news::TeamInfo, news::NewsStats, Page<NewsItem>, stories::Story, stories::Report, Page<stories::Story>, sources::SourceHealth, sources::SourceStatus,
         User, NewProfile, ProfileUpdate, UserUpdate, Page<User>, Reading, Page<Reading>, ReadingSummary, FieldSummary, metrics::Stored,
     )),
     modifiers(&BearerScheme),
@@ -97,6 +97,8 @@ mod tests {
             "/news/{id}",
             "/news/stats",
             "/teams",
+            "/stories",
+            "/sources",
             "/news.atom",
             "/news.json",
             "/users",

@@ -71,6 +71,14 @@ impl NewsItem {
 pub struct FeedState {
     /// The feed's configured name.
     pub feed: String,
+    /// The `source` its items carry (absent on states saved before it was kept). Stored as
+    /// `feed_source`: on DynamoDB, `source` keys the `by_source` index of news items.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "feed_source"
+    )]
+    pub source: Option<String>,
     /// The last `ETag` the server sent.
     #[serde(default)]
     pub etag: Option<String>,
@@ -83,6 +91,16 @@ pub struct FeedState {
     /// When the feed was last fetched successfully.
     #[serde(with = "rfc3339_option", default)]
     pub last_success_at: Option<Timestamp>,
+    /// When a fetch was last attempted (recorded at once when it fails or stores news, at
+    /// least hourly otherwise: see [`crate::ingest`]).
+    #[serde(with = "rfc3339_option", default)]
+    pub last_attempt_at: Option<Timestamp>,
+    /// Items stored from this feed (counted since this field was added).
+    #[serde(default)]
+    pub items_stored: u64,
+    /// The sort time of the newest item stored from this feed.
+    #[serde(with = "rfc3339_option", default)]
+    pub newest_item_at: Option<Timestamp>,
     /// Failures since the last success.
     #[serde(default)]
     pub consecutive_failures: u32,

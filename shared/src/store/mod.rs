@@ -19,7 +19,7 @@ use crate::model::{
     UserPatch,
 };
 use async_trait::async_trait;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Longest window `GET /news/stats` counts, in days.
 pub const MAX_STATS_DAYS: i64 = 366;
@@ -79,6 +79,22 @@ pub struct NewsQuery {
     pub cursor: Option<String>,
 }
 
+impl NewsQuery {
+    /// Whether `item` passes the query's filters (not its paging), as the stores apply them
+    /// (times to the second).
+    pub fn matches(&self, item: &NewsItem) -> bool {
+        use chrono::SubsecRound;
+        let time = item.sort_time().trunc_subsecs(0);
+        self.category.is_none_or(|c| c == item.category)
+            && self.source.as_ref().is_none_or(|s| *s == item.source)
+            && self
+                .team
+                .is_none_or(|t| item.teams.iter().any(|code| code == t.as_str()))
+            && self.since.is_none_or(|since| time >= since)
+            && self.until.is_none_or(|until| time <= until)
+    }
+}
+
 /// A window of readings of one device (oldest first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadingQuery {
@@ -118,11 +134,45 @@ pub trait NewsStore: Send + Sync {
     ) -> Result<Vec<NewsItem>, StoreError>;
     /// One item by id.
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
+    /// Which of `ids` are stored.
+    async fn stored_news_ids(&self, ids: &[String]) -> Result<HashSet<String>, StoreError>;
+    /// The first `limit` reports (oldest first) of each story of `story_ids`, by story id; a
+    /// story with no stored report is absent. One key query per story.
+    async fn story_reports(
+        &self,
+        story_ids: &[String],
+        limit: usize,
+    ) -> Result<BTreeMap<String, Vec<NewsItem>>, StoreError>;
     /// A page of items, newest first.
     async fn list_news(&self, query: &NewsQuery) -> Result<Page<NewsItem>, StoreError>;
-    /// Stores the teams and players (with their evidence) of items already stored (nothing else
-    /// of them changes) and indexes them by team; an id not stored is skipped. For the backfill.
+    /// Stores the teams and players (with their evidence) and the story id (when set) of items
+    /// already stored (nothing else of them changes) and indexes them by team and story; an id
+    /// not stored is skipped. For the backfill.
     async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError>;
+    /// The newest `max` items (or a few more) sorting within `since..=until`, newest first:
+    /// listing pages of [`NewsStore::list_news`].
+    async fn news_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        max: usize,
+    ) -> Result<Vec<NewsItem>, StoreError> {
+        let mut query = NewsQuery {
+            since: Some(since),
+            until: Some(until),
+            limit: *PAGE_LIMITS.end(),
+            ..NewsQuery::default()
+        };
+        let mut items = Vec::new();
+        loop {
+            let page = self.list_news(&query).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(next) if items.len() < max => query.cursor = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
     /// Items stored per category on the UTC days `days` (every category present, zero or not),
     /// or all time. Read from counters kept as items are inserted, so the cost grows with the
     /// window (at most [`MAX_STATS_DAYS`]), never with the table; TTL expiry does not lower them.
@@ -136,6 +186,8 @@ pub trait FeedStateStore: Send + Sync {
     async fn get_feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError>;
     /// Replaces a feed's fetch state.
     async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError>;
+    /// The first `limit` feeds' states, by feed name (one key query).
+    async fn list_feed_states(&self, limit: usize) -> Result<Vec<FeedState>, StoreError>;
 }
 
 /// User profiles with unique emails and optimistic versions (users table).

@@ -22,10 +22,14 @@
 //! new items per five-minute run, so the simplicity wins by orders of magnitude. Past that
 //! scale, `kind` would become a date-sharded key (`news#2026-11`) queried shard by shard.
 //!
-//! Feed state lives in the news table under ids `feed#<name>`, and the stats counters under
+//! - `by_story`: partition `story_id`, sort `sort_key`: the reports of one story, oldest first.
+//!   Items stored before stories lack `story_id` until the backfill gives them one.
+//!
+//! Feed state lives in the news table under ids `feed#<name>` (kind `feed`, sort key the name:
+//! `by_time` lists the feeds for `GET /sources`), and the stats counters under
 //! `stats#<YYYY-MM-DD>` (items per category first seen on that UTC day) and `stats#all`, added
-//! to in the same transaction that stores the items. Those items carry none of the index
-//! keys, so the sparse indexes never see them.
+//! to in the same transaction that stores the items. The counters carry none of the index
+//! keys, so the sparse indexes never see them; feed states appear only under their own kind.
 //!
 //! Users: `user_id` partition; email uniqueness items (`email#<lowercased>`) live in the same
 //! table and are written in the same transaction as the user. `by_kind` (partition `kind`,
@@ -105,6 +109,8 @@ const fn n(name: &'static str) -> KeyAttr {
 
 /// `kind` of every news item: the single partition of [`NEWS_BY_TIME`].
 pub const NEWS_KIND: &str = "news";
+/// `kind` of every feed state item: [`NEWS_BY_TIME`] lists them by name (their `sort_key`).
+pub const FEED_KIND: &str = "feed";
 /// `kind` of every user item (not of uniqueness items): the partition of [`USERS_BY_KIND`].
 pub const USER_KIND: &str = "user";
 
@@ -138,6 +144,12 @@ pub const NEWS_BY_TEAM: IndexDef = IndexDef {
     partition: s("team_key"),
     sort: Some(s("sort_key")),
 };
+/// News oldest first within a story (`story_id`): the reports of one event.
+pub const NEWS_BY_STORY: IndexDef = IndexDef {
+    name: "by_story",
+    partition: s("story_id"),
+    sort: Some(s("sort_key")),
+};
 /// News by the time ingest first stored them (`fetched_at`): the daily export's day.
 pub const NEWS_BY_FETCHED: IndexDef = IndexDef {
     name: "by_fetched",
@@ -164,6 +176,7 @@ pub const NEWS: TableDef = TableDef {
         NEWS_BY_CATEGORY_SOURCE,
         NEWS_BY_FETCHED,
         NEWS_BY_TEAM,
+        NEWS_BY_STORY,
     ],
     ttl: Some("expires_at"),
 };

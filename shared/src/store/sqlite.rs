@@ -16,7 +16,7 @@ use crate::model::{
 use crate::teams::TeamCode;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +33,7 @@ CREATE INDEX IF NOT EXISTS news_by_category ON news(category, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_source ON news(source, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_category_source ON news(category, source, sort_key);
 CREATE INDEX IF NOT EXISTS news_by_fetched ON news(json_extract(doc, '$.fetched_at'));
+CREATE INDEX IF NOT EXISTS news_by_story ON news(json_extract(doc, '$.story_id'), sort_key);
 CREATE TABLE IF NOT EXISTS news_teams (
     team TEXT NOT NULL,
     sort_key TEXT NOT NULL,
@@ -210,6 +211,53 @@ impl NewsStore for SqliteStore {
             .await
     }
 
+    async fn stored_news_ids(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT 1 FROM news WHERE id = ?1")
+                .map_err(backend)?;
+            let mut stored = HashSet::new();
+            for id in ids {
+                if stmt.exists([&id]).map_err(backend)? {
+                    stored.insert(id);
+                }
+            }
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn story_reports(
+        &self,
+        story_ids: &[String],
+        limit: usize,
+    ) -> Result<BTreeMap<String, Vec<NewsItem>>, StoreError> {
+        let story_ids = story_ids.to_vec();
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT doc FROM news WHERE json_extract(doc, '$.story_id') = ?1
+                     ORDER BY sort_key LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let mut stories = BTreeMap::new();
+            for story in story_ids {
+                let docs = stmt
+                    .query_map(params![story, limit as i64], |row| row.get::<_, String>(0))
+                    .map_err(backend)?;
+                let reports = docs
+                    .map(|doc| from_json(&doc.map_err(backend)?))
+                    .collect::<Result<Vec<NewsItem>, StoreError>>()?;
+                if !reports.is_empty() {
+                    stories.insert(story, reports);
+                }
+            }
+            Ok(stories)
+        })
+        .await
+    }
+
     async fn news_fetched_between(
         &self,
         since: Timestamp,
@@ -285,7 +333,8 @@ impl NewsStore for SqliteStore {
     }
 
     async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError> {
-        let rows: Vec<(String, [String; 4], Vec<String>)> = items
+        type Row = (String, [String; 4], Option<String>, Vec<String>);
+        let rows: Vec<Row> = items
             .iter()
             .map(|i| {
                 let fields = [
@@ -294,7 +343,7 @@ impl NewsStore for SqliteStore {
                     to_json(&i.players)?,
                     to_json(&i.player_evidence)?,
                 ];
-                Ok((i.id.clone(), fields, i.teams.clone()))
+                Ok((i.id.clone(), fields, i.story_id.clone(), i.teams.clone()))
             })
             .collect::<Result<_, StoreError>>()?;
         self.run(move |conn| {
@@ -302,16 +351,17 @@ impl NewsStore for SqliteStore {
             {
                 let mut update = tx
                     .prepare("UPDATE news SET doc = json_set(doc, '$.teams', json(?2), '$.team_evidence', json(?3),
-                                                          '$.players', json(?4), '$.player_evidence', json(?5))
+                                                          '$.players', json(?4), '$.player_evidence', json(?5),
+                                                          '$.story_id', coalesce(?6, json_extract(doc, '$.story_id')))
                               WHERE id = ?1 RETURNING sort_key, category")
                     .map_err(backend)?;
                 let mut link = tx
                     .prepare("INSERT OR IGNORE INTO news_teams (team, sort_key, category, id) VALUES (?1, ?2, ?3, ?4)")
                     .map_err(backend)?;
-                for (id, [teams_json, evidence_json, players_json, player_evidence_json], teams) in rows {
+                for (id, [teams_json, evidence_json, players_json, player_evidence_json], story, teams) in rows {
                     let stored: Option<(String, String)> = update
                         .query_row(
-                            params![id, teams_json, evidence_json, players_json, player_evidence_json],
+                            params![id, teams_json, evidence_json, players_json, player_evidence_json, story],
                             |row| Ok((row.get(0)?, row.get(1)?)),
                         )
                         .optional()
@@ -368,6 +418,19 @@ impl FeedStateStore for SqliteStore {
             )
             .map_err(backend)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn list_feed_states(&self, limit: usize) -> Result<Vec<FeedState>, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT doc FROM feed_state ORDER BY feed LIMIT ?1")
+                .map_err(backend)?;
+            let docs = stmt
+                .query_map([limit as i64], |row| row.get::<_, String>(0))
+                .map_err(backend)?;
+            docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
         })
         .await
     }

@@ -163,6 +163,8 @@ pub fn cases() -> Vec<Case> {
         case("GET", "/news?limit=5", None, [200; 7]),
         case("GET", "/news/stats", None, [200; 7]),
         case("GET", "/teams", None, [200; 7]),
+        case("GET", "/stories?team=LAL", None, [200; 7]),
+        case("GET", "/sources", None, [200; 7]),
         case("GET", "/news.atom?team=LAL", None, [200; 7]),
         case("GET", "/news.json?category=Trade", None, [200; 7]),
         case("GET", "/news?team=LAL&category=Trade", None, [200; 7]),

@@ -3,8 +3,8 @@
 use super::*;
 use crate::model::time::format_timestamp;
 use crate::store::schema::{
-    NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_FETCHED, NEWS_BY_SOURCE, NEWS_BY_TEAM,
-    NEWS_BY_TIME, NEWS_KIND,
+    FEED_KIND, NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_FETCHED, NEWS_BY_SOURCE,
+    NEWS_BY_STORY, NEWS_BY_TEAM, NEWS_BY_TIME, NEWS_KIND,
 };
 
 /// New news items per transaction: with at most one day and one month counter per item and
@@ -322,6 +322,46 @@ impl NewsStore for DynamoStore {
             .transpose()
     }
 
+    async fn stored_news_ids(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        let mut unique: Vec<String> = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        self.existing_ids(&unique).await
+    }
+
+    async fn story_reports(
+        &self,
+        story_ids: &[String],
+        limit: usize,
+    ) -> Result<BTreeMap<String, Vec<NewsItem>>, StoreError> {
+        let queries = story_ids.iter().map(|story| {
+            let request = self
+                .client
+                .query()
+                .table_name(&self.tables.news)
+                .index_name(NEWS_BY_STORY.name)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", NEWS_BY_STORY.partition.name)
+                .expression_attribute_values(":pk", s(story))
+                .scan_index_forward(true)
+                .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+            async move {
+                let rows = self.query_rows(request, limit).await?;
+                let mut reports = rows
+                    .into_iter()
+                    .map(from_item)
+                    .collect::<Result<Vec<NewsItem>, _>>()?;
+                reports.truncate(limit);
+                Ok::<_, StoreError>((story.clone(), reports))
+            }
+        });
+        Ok(futures::future::try_join_all(queries)
+            .await?
+            .into_iter()
+            .filter(|(_, reports)| !reports.is_empty())
+            .collect())
+    }
+
     async fn news_fetched_between(
         &self,
         since: Timestamp,
@@ -428,14 +468,22 @@ impl NewsStore for DynamoStore {
     async fn retag_news(&self, items: &[NewsItem]) -> Result<(), StoreError> {
         let mut links = Vec::new();
         for item in items {
-            let out = self
+            let mut update = self
                 .client
                 .update_item()
                 .table_name(&self.tables.news)
-                .key("id", s(&item.id))
-                .update_expression(
-                    "SET #teams = :teams, #evidence = :evidence, #players = :players, #pevidence = :pevidence",
-                )
+                .key("id", s(&item.id));
+            let mut set =
+                "SET #teams = :teams, #evidence = :evidence, #players = :players, #pevidence = :pevidence"
+                    .to_owned();
+            if let Some(story) = &item.story_id {
+                set.push_str(", #story = :story");
+                update = update
+                    .expression_attribute_names("#story", NEWS_BY_STORY.partition.name)
+                    .expression_attribute_values(":story", s(story));
+            }
+            let out = update
+                .update_expression(set)
                 .condition_expression("attribute_exists(id)")
                 .expression_attribute_names("#teams", "teams")
                 .expression_attribute_names("#evidence", "team_evidence")
@@ -500,6 +548,9 @@ impl FeedStateStore for DynamoStore {
     async fn put_feed_state(&self, state: &FeedState) -> Result<(), StoreError> {
         let mut item = to_item(state)?;
         item.insert("id".into(), s(feed_state_id(&state.feed)));
+        // Listed by `by_time` under its own kind, by name.
+        item.insert(NEWS_BY_TIME.partition.name.into(), s(FEED_KIND));
+        item.insert("sort_key".into(), s(&state.feed));
         let out = self
             .client
             .put_item()
@@ -511,6 +562,21 @@ impl FeedStateStore for DynamoStore {
             .map_err(|e| backend("PutItem", e))?;
         self.record_capacity("PutItem", out.consumed_capacity().map(std::slice::from_ref));
         Ok(())
+    }
+
+    async fn list_feed_states(&self, limit: usize) -> Result<Vec<FeedState>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.tables.news)
+            .index_name(NEWS_BY_TIME.name)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", NEWS_BY_TIME.partition.name)
+            .expression_attribute_values(":pk", s(FEED_KIND))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        let mut rows = self.query_rows(request, limit).await?;
+        rows.truncate(limit);
+        rows.into_iter().map(from_item).collect()
     }
 }
 
