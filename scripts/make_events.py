@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates events/: a scheduled event per scheduled function and an API Gateway HTTP API
+"""Regenerates events/: a scheduled event per scheduled function, a DynamoDB stream batch for
+notify, and an API Gateway HTTP API
 (payload 2.0) request per route, plus bad-input and access-control requests. Protected routes
 carry the claims API Gateway's JWT authorizer puts in requestContext.authorizer.jwt (every value
 a string, arrays as "[a b]"), as the deployed functions receive them. Usable with `sam local invoke -e`
@@ -35,6 +36,45 @@ def schedule(rule):
         "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"], "detail": {},
     }
 
+STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/nba-tracker-prod-news/stream/2026-11-30T00:00:00.000"
+TRADE_ID = hashlib.sha256(b"stream-trade-1").hexdigest()
+
+def ddb(value):
+    """A value in DynamoDB JSON."""
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float)):
+        return {"N": str(value)}
+    if isinstance(value, list):
+        return {"L": [ddb(v) for v in value]}
+    return {"M": {k: ddb(v) for k, v in value.items()}}
+
+def stream_record(n, event_name, keys, image):
+    change = {"ApproximateCreationDateTime": 1795348800, "Keys": {k: ddb(v) for k, v in keys.items()},
+              "SequenceNumber": f"{n}00000000000000000001", "SizeBytes": 512, "StreamViewType": "NEW_IMAGE"}
+    if image is not None:
+        change["NewImage"] = {k: ddb(v) for k, v in image.items()}
+    return {"eventID": f"event-{n}", "eventName": event_name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1", "dynamodb": change, "eventSourceARN": STREAM_ARN}
+
+# A news item as the news table stores it (fields plus index keys), a team link, a feed state.
+TRADE = {"id": TRADE_ID, "title": "Celtics trade Jrue Holiday to Trail Blazers for Anfernee Simons",
+         "link": "https://www.espn.com/nba/story/holiday-trade", "summary": "Boston sends the veteran guard to Portland.",
+         "source": "ESPN", "category": "Trade", "confidence": 0.97,
+         "evidence": [{"phrase": "trade", "category": "Trade", "weight": 3, "in": "title"}],
+         "teams": ["BOS", "POR"], "players": ["Anfernee Simons", "Jrue Holiday"], "story_id": TRADE_ID,
+         "published_at": "2026-11-22T11:58:00Z", "fetched_at": "2026-11-22T12:00:00Z",
+         "kind": "news", "sort_key": f"2026-11-22T11:58:00Z#{TRADE_ID}", "category_source": "Trade#ESPN"}
+STREAM = {"Records": [
+    stream_record(1, "INSERT", {"id": TRADE_ID}, TRADE),
+    stream_record(2, "INSERT", {"id": f"team#BOS#{TRADE_ID}"},
+                  {"id": f"team#BOS#{TRADE_ID}", "team_key": "BOS", "sort_key": TRADE["sort_key"], "item": TRADE}),
+    stream_record(3, "MODIFY", {"id": "feed#espn-nba"},
+                  {"id": "feed#espn-nba", "feed": "espn-nba", "kind": "feed", "sort_key": "espn-nba", "consecutive_failures": 0}),
+]}
+
 def http(method, path, route, query="", body=None, content_type="application/json", path_params=None, jwt=None,
          authorization=None):
     headers = {"accept": "application/json", "host": "api.example.com", "user-agent": "curl/8.5.0"}
@@ -67,6 +107,7 @@ EVENTS = {
     "ingest-schedule.json": schedule("nba-tracker-ingest"),
     "ingest-scheduler-v2.json": {},
     "maintenance-schedule.json": schedule("nba-tracker-maintenance"),
+    "notify-stream.json": STREAM,
     "health.json": http("GET", "/health", "/health"),
     "news-list.json": http("GET", "/news", "/news", "limit=5"),
     "news-list-filtered.json": http("GET", "/news", "/news", "category=Trade&source=ESPN&since=2026-11-01&until=2026-11-30&limit=10"),
@@ -123,6 +164,10 @@ EVENTS = {
     "bad-metrics-batch.json": http("POST", "/devices/sensor-1/metrics", "/devices/{device_id}/metrics",
                                    body=[{"timestamp": 1795348800000 + i} for i in range(101)], path_params={"device_id": "sensor-1"},
                                    jwt=SENSOR_1),
+    "subscriptions-create.json": http("POST", "/users/me/subscriptions", "/users/me/subscriptions",
+                                      body={"filters": {"categories": ["Trade"], "teams": ["BOS"]},
+                                            "channel": {"type": "webhook", "url": "https://hooks.example.com/nba"}}, jwt=OWNER),
+    "subscriptions-list.json": http("GET", "/users/me/subscriptions", "/users/me/subscriptions", jwt=OWNER),
     "bad-route.json": http("GET", "/nope", "$default"),
     "bad-method.json": http("PUT", "/news", "$default", body={}),
 }

@@ -110,7 +110,7 @@ async fn the_access_matrix_holds_on_tracker_serve_with_real_tokens() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().to_str().expect("UTF-8 path");
     let tokens = tokens(data_dir);
-    let server = serve(data_dir, &[]);
+    let server = serve(data_dir, &["--allow-local-webhooks"]);
     let client = client();
     run_matrix(|method, path, body, principal| {
         let (client, url) = (client.clone(), format!("{}{path}", server.base));

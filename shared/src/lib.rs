@@ -8,6 +8,7 @@
 //! `sqlite`, `jwt` (in-process token verification), `lambda` (the functions' log subscriber),
 //! `test-support`.
 
+pub mod alerts;
 pub mod api;
 pub mod archive;
 pub mod auth;

@@ -59,6 +59,17 @@ pub fn names(mentions: &[PlayerMention]) -> Vec<String> {
     names
 }
 
+/// The roster's full name of the player `name` names on its own (a full name or a unique short
+/// form, in any case, diacritics ignored), if any.
+pub fn roster_name(name: &str) -> Option<&'static str> {
+    let folded: Vec<String> = words(name).map(|(_, w)| fold(w)).collect();
+    index()
+        .get(folded.first()?)?
+        .iter()
+        .find(|entry| entry.words == folded)
+        .map(|entry| entry.player)
+}
+
 /// A name or short form: its folded words and the player it names.
 struct Entry {
     words: Vec<String>,

@@ -20,6 +20,7 @@ async fn app() -> (Router, testing::Harness) {
     let app = router(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
+        sender: None,
     });
     (app, harness)
 }

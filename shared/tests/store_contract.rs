@@ -2,6 +2,9 @@
 //! store and the DynamoDB store on AWS's DynamoDB Local.
 
 use chrono::{Duration, TimeZone, Utc};
+use shared::alerts::{
+    subscription, DeliveryAttempt, NewSubscription, Outcome, Subscription, SubscriptionStatus,
+};
 use shared::backfill::backfill;
 use shared::classify::{classify, Category};
 use shared::model::{
@@ -837,6 +840,117 @@ async fn story_reports_oldest_first(store: &dyn Store) {
     );
 }
 
+fn a_subscription(owner: &str, n: u32) -> Subscription {
+    let new: NewSubscription = serde_json::from_value(serde_json::json!({
+        "filters": {"categories": ["Trade"], "teams": ["BOS"]},
+        "channel": {"type": "webhook", "url": format!("https://example.com/hook/{n}")},
+    }))
+    .expect("valid");
+    let mut sub = subscription(owner, new, t0() + Duration::seconds(i64::from(n))).expect("sub");
+    sub.id = format!("0195f0a2-0000-7000-8000-{n:012}");
+    sub
+}
+
+/// Subscriptions per owner with versions; delivery records claimed once; attempts newest first.
+async fn subscriptions_deliveries_and_attempts(store: &dyn Store) {
+    let (alice, bob) = (new_id(), new_id());
+    let first = a_subscription(&alice, 1);
+    store.create_subscription(&first).await.expect("create");
+    assert_eq!(
+        store.create_subscription(&first).await,
+        Err(StoreError::Exists)
+    );
+    store
+        .create_subscription(&a_subscription(&alice, 2))
+        .await
+        .expect("second");
+    store
+        .create_subscription(&a_subscription(&bob, 3))
+        .await
+        .expect("bob's");
+    let ids = |subs: Vec<Subscription>| subs.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_subscriptions(&alice).await.expect("list")),
+        [first.id.clone(), a_subscription(&alice, 2).id]
+    );
+    assert_eq!(store.list_subscriptions(&bob).await.expect("list").len(), 1);
+    assert_eq!(
+        store.get_subscription(&bob, &first.id).await.expect("get"),
+        None,
+        "another owner's subscription is not found"
+    );
+    assert_eq!(
+        store
+            .get_subscription(&alice, &first.id)
+            .await
+            .expect("get"),
+        Some(first.clone())
+    );
+    let all = store.all_subscriptions().await.expect("all");
+    assert_eq!(all.len(), 3);
+
+    let mut paused = first.clone();
+    paused.status = SubscriptionStatus::Paused;
+    paused.version = 2;
+    store.update_subscription(&paused, 1).await.expect("update");
+    assert_eq!(
+        store.update_subscription(&paused, 1).await,
+        Err(StoreError::VersionConflict { current: 2 })
+    );
+    let mut gone = a_subscription(&alice, 9);
+    gone.version = 2;
+    assert_eq!(
+        store.update_subscription(&gone, 1).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.delete_subscription(&bob, &first.id).await,
+        Err(StoreError::NotFound),
+        "only the owner deletes"
+    );
+    store
+        .delete_subscription(&alice, &a_subscription(&alice, 2).id)
+        .await
+        .expect("delete");
+    assert_eq!(
+        store.list_subscriptions(&alice).await.expect("list").len(),
+        1
+    );
+
+    let expires = 4_000_000_000;
+    assert!(store
+        .claim_delivery(&first.id, "item-1", expires)
+        .await
+        .expect("claim"));
+    assert!(!store
+        .claim_delivery(&first.id, "item-1", expires)
+        .await
+        .expect("again"));
+    assert!(store
+        .claim_delivery(&first.id, "item-2", expires)
+        .await
+        .expect("other item"));
+    for n in 1..=3 {
+        let attempt = DeliveryAttempt {
+            subscription_id: first.id.clone(),
+            item_id: format!("item-{n}"),
+            attempt: 1,
+            at: t0() + Duration::seconds(i64::from(n)),
+            outcome: Outcome::Delivered,
+            status: Some(200),
+            error: None,
+            duration_ms: 3,
+        };
+        store
+            .record_attempt(&attempt, expires)
+            .await
+            .expect("record");
+    }
+    let attempts = store.list_attempts(&first.id, 2).await.expect("attempts");
+    let items: Vec<&str> = attempts.iter().map(|a| a.item_id.as_str()).collect();
+    assert_eq!(items, ["item-3", "item-2"], "newest first");
+}
+
 macro_rules! contract_suite {
     ($backend:ident) => {
         mod $backend {
@@ -862,6 +976,7 @@ macro_rules! contract_suite {
             case!(news_by_team);
             case!(backfill_tags_old_items);
             case!(story_reports_oldest_first);
+            case!(subscriptions_deliveries_and_attempts);
             case!(items_about_many_teams_land_with_every_link);
             case!(bad_cursors_are_typed_errors);
             case!(feed_state_round_trips);

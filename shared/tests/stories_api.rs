@@ -115,6 +115,7 @@ async fn stories_group_reports_across_feeds_and_runs(harness: testing::Harness) 
     let app = router(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
+        sender: None,
     });
     let news = get(&app, "/news?limit=100").await;
     assert_eq!(news["items"].as_array().map(Vec::len), Some(4));

@@ -2,6 +2,7 @@
 
 use super::auth::AuthArgs;
 use super::runtime::{parse_interval, pipeline, progress_line, FeedArgs, StoreArgs};
+use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -27,6 +28,10 @@ pub struct Args {
     /// Serve the API only; never ingest.
     #[arg(long)]
     no_ingest: bool,
+    /// Let alert subscriptions post to receivers on this machine (127.0.0.1, ::1), over plain
+    /// HTTP too: for trying webhooks locally. Never on a shared host.
+    #[arg(long)]
+    allow_local_webhooks: bool,
 }
 
 /// Serves until Ctrl-C, then stops accepting, lets a running ingest finish, and exits.
@@ -37,7 +42,18 @@ pub async fn run(args: Args) -> super::Result {
         args.feeds.resolve()?
     };
     let (store, archive) = args.store.open().await?;
-    let state = shared::config::api_state(store.clone()).map_err(|e| e.to_string())?;
+    let delivery = if args.allow_local_webhooks {
+        DeliveryConfig::local()
+    } else {
+        DeliveryConfig::default()
+    };
+    let sender: Arc<dyn shared::alerts::Sender> = Arc::new(HttpSender::new(delivery)?);
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: sender.clone(),
+    };
+    let state =
+        shared::config::api_state(store.clone(), Some(sender)).map_err(|e| e.to_string())?;
     let (verifier, token_note) = args.auth.verifier(&args.store.data_dir).await?;
     let api = shared::api::router(state).layer(axum::middleware::from_fn_with_state(
         Arc::new(verifier),
@@ -67,6 +83,14 @@ pub async fn run(args: Args) -> super::Result {
             loop {
                 let summary = ingest.run(&feeds, chrono::Utc::now()).await;
                 eprintln!("{}", progress_line(&summary));
+                match notifier.notify_run(&summary).await {
+                    Ok(report) if report.matched > 0 => eprintln!(
+                        "tracker: alerts: {} delivered, {} failed, {} sent before",
+                        report.delivered, report.failed, report.already_delivered
+                    ),
+                    Ok(_) => {}
+                    Err(err) => eprintln!("tracker: alerts: {err}"),
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(args.interval) => {}
                     _ = stop.changed() => return,

@@ -57,6 +57,7 @@ async fn bench(name: &str, harness: Harness) {
     let app = router(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
+        sender: None,
     });
     let base = 1_795_000_000_000_i64;
     let routes: Vec<Route> = vec![

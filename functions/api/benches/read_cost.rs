@@ -164,6 +164,7 @@ fn main() {
         let app = router(AppState {
             store: Arc::new(store.clone()),
             metrics_retention: None,
+            sender: None,
         });
         println!("| items in table | request | capacity units per request |\n| --- | --- | --- |");
         for feed in ["espn-nba", "realgm-wiretap"] {

@@ -56,6 +56,7 @@ pub fn app(state: shared::api::AppState) -> axum::Router {
 pub async fn run() -> Result<(), lambda_http::Error> {
     shared::logs::init_lambda();
     let store = shared::config::aws_store().await;
-    let state = shared::config::api_state(Arc::new(store))?;
+    let sender = shared::alerts::deliver::HttpSender::new(Default::default())?;
+    let state = shared::config::api_state(Arc::new(store), Some(Arc::new(sender)))?;
     lambda_http::run(app(state)).await
 }

@@ -72,6 +72,7 @@ async fn concurrent_writes(harness: Harness) {
     let app = router(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
+        sender: None,
     });
 
     // 64 distinct users, and 32 more whose verified emails are 8 contested ones, all at once.

@@ -5,6 +5,7 @@
 use api_functions::app;
 use http_body_util::BodyExt;
 use serde_json::Value;
+use shared::alerts::deliver::{DeliveryConfig, HttpSender};
 use shared::api::AppState;
 use shared::store::Store;
 use shared::testing::access::{run_matrix, Principal};
@@ -87,6 +88,7 @@ async fn seeded_router(harness: &Harness) -> Api<'static> {
     Api::Router(app(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
+        sender: None,
     }))
 }
 
@@ -372,9 +374,11 @@ fn gateway_event(method: &str, path: &str, body: Option<&Value>, principal: Prin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_access_matrix_holds_on_the_lambda_path() {
     let harness = testing::sqlite().await;
+    let sender = HttpSender::new(DeliveryConfig::local()).expect("sender");
     let app = app(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
+        sender: Some(Arc::new(sender)),
     });
     run_matrix(|method, path, body, principal| {
         let app = app.clone();

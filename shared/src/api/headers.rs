@@ -52,6 +52,7 @@ mod tests {
         let app = router(AppState {
             store: harness.store.clone(),
             metrics_retention: None,
+            sender: None,
         });
         for (uri, status) in [("/health", 200), ("/news?limit=0", 422), ("/nowhere", 404)] {
             let request = Request::get(uri).body(Body::empty()).expect("request");

@@ -12,13 +12,14 @@ pub mod openapi;
 pub mod params;
 pub mod sources;
 pub mod stories;
+pub mod subscriptions;
 pub mod trace;
 pub mod users;
 
 use crate::store::Store;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use error::ApiError;
 use std::sync::Arc;
@@ -33,6 +34,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// How long readings are kept (sets their TTL); `None` keeps them.
     pub metrics_retention: Option<chrono::Duration>,
+    /// Sends alerts (subscription checks and test alerts); `None`: the subscription routes
+    /// answer 503.
+    pub sender: Option<std::sync::Arc<dyn crate::alerts::Sender>>,
 }
 
 /// The API router: every route, JSON errors for 404/405/413/415, and the security headers.
@@ -54,6 +58,24 @@ pub fn router(state: AppState) -> Router {
             get(users::get_me)
                 .patch(users::update_me)
                 .delete(users::delete_me),
+        )
+        .route(
+            "/users/me/subscriptions",
+            get(subscriptions::list).post(subscriptions::create),
+        )
+        .route(
+            "/users/me/subscriptions/{id}",
+            get(subscriptions::get)
+                .patch(subscriptions::update)
+                .delete(subscriptions::delete),
+        )
+        .route(
+            "/users/me/subscriptions/{id}/test",
+            post(subscriptions::test),
+        )
+        .route(
+            "/users/me/subscriptions/{id}/deliveries",
+            get(subscriptions::deliveries),
         )
         .route(
             "/users/{id}",

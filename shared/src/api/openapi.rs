@@ -3,7 +3,7 @@
 //! the two identical (`UPDATE_OPENAPI=1 cargo test -p shared --lib openapi` rewrites the file).
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{feeds, metrics, news, sources, stories, users, Health};
+use super::{feeds, metrics, news, sources, stories, subscriptions, users, Health};
 use crate::classify::{Category, Evidence, Place};
 use crate::model::{
     FieldSummary, NewProfile, NewsItem, Page, ProfileUpdate, Reading, ReadingSummary, User,
@@ -21,10 +21,16 @@ use utoipa::OpenApi;
         news::list, news::get, news::stats, news::teams, stories::list, sources::list, feeds::atom_feed, feeds::json_feed_route,
         users::create, users::list, users::get_me, users::update_me, users::delete_me,
         users::get, users::update, users::delete,
+        subscriptions::create, subscriptions::list, subscriptions::get, subscriptions::update,
+        subscriptions::delete, subscriptions::test, subscriptions::deliveries,
         metrics::put, metrics::list, metrics::summary,
     ),
     components(schemas(
         Health, ErrorBody, ErrorDetail, Category, Place, Evidence, NewsItem, crate::teams::TeamMention, crate::players::PlayerMention, news::TeamInfo, news::NewsStats, Page<NewsItem>, stories::Story, stories::Report, Page<stories::Story>, sources::SourceHealth, sources::SourceStatus,
+        crate::alerts::Filters, crate::alerts::Channel, crate::alerts::SubscriptionStatus,
+        crate::alerts::SubscriptionView, crate::alerts::NewSubscription, crate::alerts::SubscriptionUpdate,
+        crate::alerts::Outcome, crate::alerts::DeliveryAttempt, Page<crate::alerts::SubscriptionView>,
+        Page<crate::alerts::DeliveryAttempt>, subscriptions::TestResult,
         User, NewProfile, ProfileUpdate, UserUpdate, Page<User>, Reading, Page<Reading>, ReadingSummary, FieldSummary, metrics::Stored,
     )),
     modifiers(&BearerScheme),
@@ -32,6 +38,7 @@ use utoipa::OpenApi;
         (name = "news", description = "Classified news items"),
         (name = "users", description = "Profiles: each signed-in user owns theirs; the admin group manages all"),
         (name = "metrics", description = "IoT device readings"),
+        (name = "alerts", description = "A signed-in user's alert subscriptions and their deliveries"),
         (name = "health", description = "Liveness"),
     )
 )]
@@ -104,6 +111,10 @@ mod tests {
             "/users",
             "/users/{id}",
             "/users/me",
+            "/users/me/subscriptions",
+            "/users/me/subscriptions/{id}",
+            "/users/me/subscriptions/{id}/test",
+            "/users/me/subscriptions/{id}/deliveries",
             "/devices/{device_id}/metrics",
             "/devices/{device_id}/metrics/summary",
         ] {

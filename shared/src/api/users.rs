@@ -15,7 +15,7 @@ use axum::Json;
 type Body = Result<Json<serde_json::Value>, JsonRejection>;
 
 /// The caller's user id: their token's subject, when it names a user (not a device).
-fn own_id(identity: &Identity) -> Result<&str, ApiError> {
+pub(super) fn own_id(identity: &Identity) -> Result<&str, ApiError> {
     if is_user_id(&identity.sub) {
         Ok(&identity.sub)
     } else {
@@ -123,8 +123,15 @@ async fn update_own(
     Ok(Json(found(updated, "user")?))
 }
 
+/// Deletes a profile and the user's alert subscriptions.
 async fn remove(state: &AppState, user_id: &str) -> Result<StatusCode, ApiError> {
     found(state.store.delete_user(user_id).await, "user")?;
+    for sub in state.store.list_subscriptions(user_id).await? {
+        match state.store.delete_subscription(user_id, &sub.id).await {
+            Ok(()) | Err(crate::store::StoreError::NotFound) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -86,14 +86,19 @@ pub async fn aws_backends_in(bucket: String) -> (DynamoStore, S3Archive) {
     (store, archive)
 }
 
-/// The API state over `store`, with the metrics retention from the environment.
-pub fn api_state(store: Arc<dyn Store>) -> Result<crate::api::AppState, ConfigError> {
+/// The API state over `store`, with the metrics retention from the environment, sending
+/// alerts through `sender`.
+pub fn api_state(
+    store: Arc<dyn Store>,
+    sender: Option<Arc<dyn crate::alerts::Sender>>,
+) -> Result<crate::api::AppState, ConfigError> {
     Ok(crate::api::AppState {
         store,
         metrics_retention: retention_from_env(
             "METRICS_RETENTION_DAYS",
             DEFAULT_METRICS_RETENTION_DAYS,
         )?,
+        sender,
     })
 }
 

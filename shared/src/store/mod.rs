@@ -1,5 +1,5 @@
 //! Persistence: narrow contracts along the tables ([`NewsStore`], [`FeedStateStore`],
-//! [`UserStore`], [`ReadingStore`]; [`Store`] is their sum) with a DynamoDB backend (`dynamo`,
+//! [`UserStore`], [`ReadingStore`], [`AlertStore`]; [`Store`] is their sum) with a DynamoDB backend (`dynamo`,
 //! feature `dynamodb`) and an embedded SQLite backend (`sqlite`, feature `sqlite`) that behave
 //! the same (ordering, cursors, uniqueness, conditional inserts). The table layouts are
 //! declared once, in [`schema`].
@@ -13,6 +13,7 @@ pub mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+use crate::alerts::{DeliveryAttempt, Subscription};
 use crate::classify::Category;
 use crate::model::{
     DeviceId, FeedState, NewUser, NewsItem, Page, Reading, ReadingSummary, Timestamp, User,
@@ -261,8 +262,52 @@ pub trait ReadingStore: Send + Sync {
     }
 }
 
-/// Every store: the sum of the narrow contracts. Each function's code asks only for the part
-/// its IAM policy covers; the backends implement all four.
-pub trait Store: NewsStore + FeedStateStore + UserStore + ReadingStore {}
+/// Alert subscriptions, their delivery records and attempts (alerts table).
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Stores a new subscription; [`StoreError::Exists`] if its id is taken.
+    async fn create_subscription(&self, sub: &Subscription) -> Result<(), StoreError>;
+    /// One subscription of `owner`.
+    async fn get_subscription(
+        &self,
+        owner: &str,
+        id: &str,
+    ) -> Result<Option<Subscription>, StoreError>;
+    /// Every subscription of `owner` (at most [`crate::alerts::MAX_SUBSCRIPTIONS`] exist),
+    /// oldest first.
+    async fn list_subscriptions(&self, owner: &str) -> Result<Vec<Subscription>, StoreError>;
+    /// Replaces a subscription if its stored version is `version`
+    /// ([`StoreError::VersionConflict`] otherwise, [`StoreError::NotFound`] if it is gone).
+    async fn update_subscription(&self, sub: &Subscription, version: u64)
+        -> Result<(), StoreError>;
+    /// Deletes a subscription of `owner` ([`StoreError::NotFound`] if there is none).
+    async fn delete_subscription(&self, owner: &str, id: &str) -> Result<(), StoreError>;
+    /// Every subscription of every user (one key query, paged), for delivery.
+    async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+    /// Records that `item` goes to `subscription`, unless it was recorded before: whether this
+    /// call recorded it (a conditional write, kept until `expires_at`, epoch seconds).
+    async fn claim_delivery(
+        &self,
+        subscription: &str,
+        item: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError>;
+    /// Stores one delivery attempt, kept until `expires_at`.
+    async fn record_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// The newest `limit` attempts of a subscription, newest first.
+    async fn list_attempts(
+        &self,
+        subscription: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError>;
+}
 
-impl<T: NewsStore + FeedStateStore + UserStore + ReadingStore> Store for T {}
+/// Every store: the sum of the narrow contracts. Each function's code asks only for the part
+/// its IAM policy covers; the backends implement all five.
+pub trait Store: NewsStore + FeedStateStore + UserStore + ReadingStore + AlertStore {}
+
+impl<T: NewsStore + FeedStateStore + UserStore + ReadingStore + AlertStore> Store for T {}

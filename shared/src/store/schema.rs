@@ -201,8 +201,30 @@ pub const METRICS: TableDef = TableDef {
     ttl: Some("expires_at"),
 };
 
+/// `kind` of every subscription item: the partition of [`ALERTS_BY_KIND`].
+pub const SUBSCRIPTION_KIND: &str = "subscription";
+
+/// Every subscription, for delivery.
+pub const ALERTS_BY_KIND: IndexDef = IndexDef {
+    name: "by_kind",
+    partition: s("kind"),
+    sort: Some(s("sk")),
+};
+
+/// Alert subscriptions (`pk` `user#<owner>`, `sk` `sub#<id>`, kind `subscription`), delivery
+/// records (`pk` `sub#<id>`, `sk` `item#<item id>`) and attempts (`pk` `sub#<id>`, `sk`
+/// `attempt#<time>#<item id>#<n>`); records and attempts expire after 30 days.
+pub const ALERTS: TableDef = TableDef {
+    name: "alerts",
+    env_var: "ALERTS_TABLE",
+    partition: s("pk"),
+    sort: Some(s("sk")),
+    indexes: &[ALERTS_BY_KIND],
+    ttl: Some("expires_at"),
+};
+
 /// Every table.
-pub const TABLES: [&TableDef; 3] = [&NEWS, &USERS, &METRICS];
+pub const TABLES: [&TableDef; 4] = [&NEWS, &USERS, &METRICS, &ALERTS];
 
 /// Deployed table names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +235,8 @@ pub struct TableNames {
     pub users: String,
     /// The metrics table.
     pub metrics: String,
+    /// The alerts table.
+    pub alerts: String,
 }
 
 impl TableNames {
@@ -222,10 +246,11 @@ impl TableNames {
             news: format!("{prefix}-news"),
             users: format!("{prefix}-users"),
             metrics: format!("{prefix}-metrics"),
+            alerts: format!("{prefix}-alerts"),
         }
     }
 
-    /// Names from `NEWS_TABLE`, `USERS_TABLE` and `METRICS_TABLE`, defaulting to
+    /// Names from `NEWS_TABLE`, `USERS_TABLE`, `METRICS_TABLE` and `ALERTS_TABLE`, defaulting to
     /// `nba-tracker-<table>`.
     pub fn from_env() -> Self {
         let get = |def: &TableDef| {
@@ -235,6 +260,7 @@ impl TableNames {
             news: get(&NEWS),
             users: get(&USERS),
             metrics: get(&METRICS),
+            alerts: get(&ALERTS),
         }
     }
 
@@ -243,6 +269,7 @@ impl TableNames {
         match def.name {
             "news" => &self.news,
             "users" => &self.users,
+            "alerts" => &self.alerts,
             _ => &self.metrics,
         }
     }

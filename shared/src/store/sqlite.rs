@@ -5,9 +5,10 @@
 use super::backend::{into_page, sort_key_lower, sort_key_upper, stats_day, USERS_SCOPE};
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::{
-    FeedStateStore, InsertOutcome, NewsQuery, NewsStore, ReadingQuery, ReadingStore, StatsDays,
-    StoreError, UserStore,
+    AlertStore, FeedStateStore, InsertOutcome, NewsQuery, NewsStore, ReadingQuery, ReadingStore,
+    StatsDays, StoreError, UserStore,
 };
+use crate::alerts::{DeliveryAttempt, Subscription};
 use crate::classify::Category;
 use crate::model::time::format_timestamp;
 use crate::model::{
@@ -53,6 +54,26 @@ CREATE TABLE IF NOT EXISTS users (
     user_id TEXT PRIMARY KEY,
     email_key TEXT NOT NULL UNIQUE,
     doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscriptions_by_owner ON subscriptions(owner);
+CREATE TABLE IF NOT EXISTS deliveries (
+    subscription TEXT NOT NULL,
+    item TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (subscription, item)
+);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+    subscription TEXT NOT NULL,
+    key TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (subscription, key)
 );
 CREATE TABLE IF NOT EXISTS metrics (
     device_id TEXT NOT NULL,
@@ -605,5 +626,203 @@ impl ReadingStore for SqliteStore {
         Ok(into_page(rows, limit, |r| {
             cursor::encode(&scope, &r.timestamp.to_string())
         }))
+    }
+}
+
+/// Reads the subscription documents `sql` selects with `key`.
+fn read_subscriptions(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+) -> Result<Vec<Subscription>, StoreError> {
+    let mut stmt = conn.prepare(sql).map_err(backend)?;
+    let docs = stmt
+        .query_map([key], |row| row.get::<_, String>(0))
+        .map_err(backend)?;
+    docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
+}
+
+#[async_trait]
+impl AlertStore for SqliteStore {
+    async fn create_subscription(&self, sub: &Subscription) -> Result<(), StoreError> {
+        let (id, owner, version, doc) = (
+            sub.id.clone(),
+            sub.owner.clone(),
+            sub.version as i64,
+            to_json(sub)?,
+        );
+        self.run(move |conn| {
+            let inserted = conn
+                .execute(
+                    "INSERT OR IGNORE INTO subscriptions (id, owner, version, doc) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, owner, version, doc],
+                )
+                .map_err(backend)?;
+            if inserted == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::Exists)
+            }
+        })
+        .await
+    }
+
+    async fn get_subscription(
+        &self,
+        owner: &str,
+        id: &str,
+    ) -> Result<Option<Subscription>, StoreError> {
+        let (owner, id) = (owner.to_owned(), id.to_owned());
+        let found: Option<Subscription> = self
+            .run(move |conn| read_doc(conn, "SELECT doc FROM subscriptions WHERE id = ?1", &id))
+            .await?;
+        Ok(found.filter(|sub| sub.owner == owner))
+    }
+
+    async fn list_subscriptions(&self, owner: &str) -> Result<Vec<Subscription>, StoreError> {
+        let owner = owner.to_owned();
+        self.run(move |conn| {
+            read_subscriptions(
+                conn,
+                "SELECT doc FROM subscriptions WHERE owner = ?1 ORDER BY id",
+                &owner,
+            )
+        })
+        .await
+    }
+
+    async fn update_subscription(
+        &self,
+        sub: &Subscription,
+        version: u64,
+    ) -> Result<(), StoreError> {
+        let (id, owner, next, doc) = (
+            sub.id.clone(),
+            sub.owner.clone(),
+            sub.version as i64,
+            to_json(sub)?,
+        );
+        self.run(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let stored: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM subscriptions WHERE id = ?1 AND owner = ?2",
+                    params![id, owner],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            match stored {
+                None => return Err(StoreError::NotFound),
+                Some(current) if current != version as i64 => {
+                    return Err(StoreError::VersionConflict {
+                        current: current as u64,
+                    })
+                }
+                Some(_) => {}
+            }
+            tx.execute(
+                "UPDATE subscriptions SET version = ?2, doc = ?3 WHERE id = ?1",
+                params![id, next, doc],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_subscription(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let (owner, id) = (owner.to_owned(), id.to_owned());
+        self.run(move |conn| {
+            let deleted = conn
+                .execute(
+                    "DELETE FROM subscriptions WHERE id = ?1 AND owner = ?2",
+                    params![id, owner],
+                )
+                .map_err(backend)?;
+            if deleted == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::NotFound)
+            }
+        })
+        .await
+    }
+
+    async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        self.run(|conn| {
+            read_subscriptions(
+                conn,
+                "SELECT doc FROM subscriptions WHERE ?1 = ?1 ORDER BY id",
+                "",
+            )
+        })
+        .await
+    }
+
+    async fn claim_delivery(
+        &self,
+        subscription: &str,
+        item: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let (subscription, item) = (subscription.to_owned(), item.to_owned());
+        self.run(move |conn| {
+            let inserted = conn
+                .execute(
+                    "INSERT OR IGNORE INTO deliveries (subscription, item, expires_at) VALUES (?1, ?2, ?3)",
+                    params![subscription, item, expires_at],
+                )
+                .map_err(backend)?;
+            Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn record_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let key = format!(
+            "{}#{}#{}",
+            attempt.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            attempt.item_id,
+            attempt.attempt
+        );
+        let (subscription, doc) = (attempt.subscription_id.clone(), to_json(attempt)?);
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO delivery_attempts (subscription, key, expires_at, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![subscription, key, expires_at, doc],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_attempts(
+        &self,
+        subscription: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        let subscription = subscription.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT doc FROM delivery_attempts WHERE subscription = ?1 AND expires_at > ?2
+                     ORDER BY key DESC LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let now = chrono::Utc::now().timestamp();
+            let docs = stmt
+                .query_map(params![subscription, now, limit as i64], |row| {
+                    row.get::<_, String>(0)
+                })
+                .map_err(backend)?;
+            docs.map(|doc| from_json(&doc.map_err(backend)?)).collect()
+        })
+        .await
     }
 }

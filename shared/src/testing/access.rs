@@ -157,6 +157,10 @@ pub fn cases() -> Vec<Case> {
     let readings = format!("/devices/{OWN_DEVICE}/metrics");
     let reading = json!({"timestamp": 1_795_348_800_000_i64, "temperature": 21.5});
     let rename = json!({"version": 1, "username": "renamed"});
+    // A local receiver: entry points under the matrix allow loopback webhooks (no DNS needed).
+    let subscription = json!({"filters": {"teams": ["BOS"]},
+                              "channel": {"type": "webhook", "url": "http://127.0.0.1:9/hook"}});
+    let missing_subscription = "/users/me/subscriptions/0195f0a2-0000-7000-8000-000000000000";
     vec![
         case("GET", "/health", None, [200; 7]),
         case("GET", "/openapi.json", None, [200; 7]),
@@ -193,6 +197,42 @@ pub fn cases() -> Vec<Case> {
             "/users/me",
             None,
             [401, 204, 204, 204, 403, 403, 401],
+        ),
+        case(
+            "GET",
+            "/users/me/subscriptions",
+            None,
+            [401, 200, 200, 200, 403, 403, 401],
+        ),
+        case(
+            "POST",
+            "/users/me/subscriptions",
+            Some(subscription),
+            [401, 201, 201, 201, 403, 403, 401],
+        ),
+        case(
+            "GET",
+            missing_subscription,
+            None,
+            [401, 404, 404, 404, 403, 403, 401],
+        ),
+        case(
+            "DELETE",
+            missing_subscription,
+            None,
+            [401, 404, 404, 404, 403, 403, 401],
+        ),
+        case(
+            "POST",
+            &format!("{missing_subscription}/test"),
+            None,
+            [401, 404, 404, 404, 403, 403, 401],
+        ),
+        case(
+            "GET",
+            &format!("{missing_subscription}/deliveries"),
+            None,
+            [401, 404, 404, 404, 403, 403, 401],
         ),
         case("GET", &owner, None, [401, 200, 403, 200, 403, 403, 401]),
         case(

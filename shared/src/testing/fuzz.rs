@@ -147,6 +147,7 @@ impl Api {
         let app = router(AppState {
             store: store.store.clone(),
             metrics_retention: Some(chrono::Duration::days(30)),
+            sender: None,
         });
         Self {
             runtime,

@@ -1,0 +1,151 @@
+//! The notify Lambda on `events/notify-stream.json` (a news item, a team link and a feed-state
+//! change): in-process against DynamoDB Local and a local receiver (delivered once, a replay
+//! sends nothing, a store failure reports the batch for retry), and the binary under AWS's
+//! Lambda emulator, which refuses a loopback receiver as deployed.
+
+use axum::routing::post;
+use axum::Router;
+use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
+use shared::alerts::{subscription, NewSubscription, Outcome, Subscription};
+use shared::store::dynamo::DynamoStore;
+use shared::store::schema::TableNames;
+use shared::store::AlertStore;
+use shared::testing::{self, emulator};
+use std::sync::{Arc, Mutex};
+
+const EVENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../events/notify-stream.json"
+);
+
+fn event() -> aws_lambda_events::dynamodb::Event {
+    serde_json::from_str(&std::fs::read_to_string(EVENT).expect("event")).expect("a stream event")
+}
+
+/// A receiver on 127.0.0.1 counting what it gets: `(url, bodies)`.
+async fn receiver() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let record = got.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |body: axum::body::Bytes| {
+            let record = record.clone();
+            async move {
+                let value = serde_json::from_slice(&body).unwrap_or_default();
+                record.lock().expect("lock").push(value);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), got)
+}
+
+async fn subscribe(store: &dyn AlertStore, url: &str, teams: &[&str]) -> Subscription {
+    let new: NewSubscription = serde_json::from_value(serde_json::json!({
+        "filters": {"categories": ["Trade"], "teams": teams},
+        "channel": {"type": "webhook", "url": url},
+    }))
+    .expect("valid");
+    let owner = uuid_like();
+    let sub = subscription(&owner, new, chrono::Utc::now()).expect("subscription");
+    store.create_subscription(&sub).await.expect("create");
+    sub
+}
+
+fn uuid_like() -> String {
+    format!(
+        "0195f0a2-0000-7000-8000-{:012x}",
+        chrono::Utc::now().timestamp_subsec_nanos()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_batch_alerts_once_and_a_replay_sends_nothing() {
+    let store = Arc::new(testing::dynamo_store().await);
+    let (url, got) = receiver().await;
+    let celtics = subscribe(store.as_ref(), &url, &["BOS"]).await;
+    subscribe(store.as_ref(), &url, &["LAL"]).await;
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: Arc::new(HttpSender::new(DeliveryConfig::local()).expect("sender")),
+    };
+    let event = event();
+    assert_eq!(event.records.len(), 3);
+    let news: Vec<_> = event
+        .records
+        .iter()
+        .filter_map(notify::inserted_news)
+        .collect();
+    assert_eq!(news.len(), 1, "only the news item's INSERT is news");
+    assert_eq!(news[0].teams, ["BOS", "POR"]);
+
+    let response = notify::handle(&notifier, &event).await;
+    assert!(response.batch_item_failures.is_empty());
+    let bodies = got.lock().expect("lock").clone();
+    assert_eq!(bodies.len(), 1, "the Celtics subscription only: {bodies:?}");
+    assert_eq!(bodies[0]["item"]["title"], news[0].title.as_str());
+    assert_eq!(bodies[0]["subscription_id"], celtics.id.as_str());
+
+    let replay = notify::handle(&notifier, &event).await;
+    assert!(replay.batch_item_failures.is_empty());
+    assert_eq!(
+        got.lock().expect("lock").len(),
+        1,
+        "a replayed batch sends nothing twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_reports_the_batch_for_retry() {
+    let client = aws_sdk_dynamodb::Client::new(&testing::local_config(
+        &std::env::var(testing::DYNAMODB_ENV).expect("DynamoDB Local"),
+    ));
+    let store = DynamoStore::new(client, TableNames::prefixed("no-such-tables"));
+    let notifier = Notifier {
+        store: Arc::new(store),
+        sender: Arc::new(HttpSender::new(DeliveryConfig::local()).expect("sender")),
+    };
+    let response = notify::handle(&notifier, &event()).await;
+    let failed: Vec<Option<String>> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            Some("100000000000000000001".to_owned()),
+            Some("200000000000000000001".to_owned()),
+            Some("300000000000000000001".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_under_the_emulator_refuses_a_loopback_receiver() {
+    let store = testing::dynamo_store().await;
+    let (url, got) = receiver().await;
+    let sub = subscribe(&store, &url.replace("http://", "https://"), &["BOS"]).await;
+    let mut env = emulator::local_aws_env();
+    env.extend(emulator::table_env(store.tables()));
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_notify"));
+    let function = emulator::Emulator::start(binary, env).await;
+    let response = function.invoke(&std::fs::read(EVENT).expect("event")).await;
+    assert_eq!(
+        response["batchItemFailures"],
+        serde_json::json!([]),
+        "{response}\n{}",
+        function.log()
+    );
+    assert!(got.lock().expect("lock").is_empty());
+    let attempts = store.list_attempts(&sub.id, 10).await.expect("attempts");
+    assert_eq!(attempts.len(), 1, "{}", function.log());
+    assert_eq!(attempts[0].outcome, Outcome::Refused);
+}

@@ -1,0 +1,441 @@
+//! Delivering alerts: [`HttpSender`] posts one alert (signed, bounded, public addresses only,
+//! redirects not followed, 5xx and timeouts retried with backoff) and [`Notifier`] delivers new
+//! items to every subscription that wants them, each (subscription, item) at most once: a
+//! delivery record is written conditionally before anything is sent, so a replayed batch sends
+//! nothing twice. A subscription whose receiver answers 410, or fails
+//! [`MAX_CONSECUTIVE_FAILURES`] deliveries in a row, is paused with the reason.
+
+use super::{
+    body, signature, Channel, DeliveryAttempt, Outcome, Sender, Subscription, SubscriptionStatus,
+    MAX_CONSECUTIVE_FAILURES,
+};
+use crate::fetch::guard::AddressGuard;
+use crate::model::{NewsItem, Timestamp};
+use crate::store::{Store, StoreError};
+use async_trait::async_trait;
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Longest URL a subscription may name, in bytes.
+pub const MAX_URL_BYTES: usize = 2_048;
+
+/// How alerts are sent.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// Non-public addresses receivers may have anyway (local development, tests).
+    pub allowed_private: Vec<IpAddr>,
+    /// Whether `http` URLs are accepted (only with `allowed_private`: a local receiver).
+    pub allow_http: bool,
+    /// Time limit of one try, connection included.
+    pub timeout: Duration,
+    /// Tries per alert (the first included).
+    pub attempts: u32,
+    /// Wait before the second try; it doubles before each further one.
+    pub backoff: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            allowed_private: Vec::new(),
+            allow_http: false,
+            timeout: Duration::from_secs(5),
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+impl DeliveryConfig {
+    /// Receivers on this machine allowed, over plain HTTP too: `tracker serve
+    /// --allow-local-webhooks` and tests.
+    pub fn local() -> Self {
+        Self {
+            allowed_private: vec![
+                IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ],
+            allow_http: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Sends alerts over HTTPS.
+#[derive(Debug, Clone)]
+pub struct HttpSender {
+    client: reqwest::Client,
+    guard: AddressGuard,
+    config: DeliveryConfig,
+}
+
+impl HttpSender {
+    /// A sender: rustls, no redirects, a resolver that drops non-public answers.
+    pub fn new(config: DeliveryConfig) -> Result<Self, String> {
+        crate::fetch::install_tls_provider();
+        let guard = AddressGuard::allowing(&config.allowed_private);
+        let client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "nba-trade-tracker-alerts/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(guard.clone()))
+            .build()
+            .map_err(|e| format!("building the alerts HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            guard,
+            config,
+        })
+    }
+
+    /// One try: its outcome, the status and what went wrong.
+    async fn try_once(
+        &self,
+        url: &reqwest::Url,
+        sub: &Subscription,
+        delivery_id: &str,
+        payload: &[u8],
+    ) -> (Outcome, Option<u16>, Option<String>) {
+        if let Some(why) = self.guard.refusal(url) {
+            return (Outcome::Refused, None, Some(why));
+        }
+        let timestamp = chrono::Utc::now().timestamp();
+        let request = self
+            .client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Timestamp", timestamp.to_string())
+            .header("X-Signature", signature(&sub.secret, timestamp, payload))
+            .header("X-Delivery-Id", delivery_id)
+            .body(payload.to_vec());
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                let code = Some(status.as_u16());
+                if status.is_success() {
+                    (Outcome::Delivered, code, None)
+                } else if status.is_server_error() || status.as_u16() == 429 {
+                    (Outcome::Failed, code, Some(format!("HTTP {status}")))
+                } else if status.is_redirection() {
+                    let why = format!("HTTP {status}: redirects are not followed");
+                    (Outcome::Rejected, code, Some(why))
+                } else {
+                    (Outcome::Rejected, code, Some(format!("HTTP {status}")))
+                }
+            }
+            Err(err) => {
+                let text = describe(&err);
+                if text.contains("no public address") {
+                    (Outcome::Refused, None, Some(text))
+                } else {
+                    (Outcome::Failed, None, Some(text))
+                }
+            }
+        }
+    }
+}
+
+/// An error with its causes.
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[async_trait]
+impl Sender for HttpSender {
+    async fn check(&self, channel: &Channel) -> Option<String> {
+        let raw = channel.url();
+        if raw.len() > MAX_URL_BYTES {
+            return Some(format!("the URL is longer than {MAX_URL_BYTES} bytes"));
+        }
+        let url = match reqwest::Url::parse(raw) {
+            Ok(url) => url,
+            Err(e) => return Some(format!("not a URL: {e}")),
+        };
+        let http_allowed = self.config.allow_http && url.scheme() == "http";
+        if url.scheme() != "https" && !http_allowed {
+            return Some("the URL must be https".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Some("the URL must not carry credentials".into());
+        }
+        if let Some(why) = self.guard.refusal(&url) {
+            return Some(why);
+        }
+        let Some(host) = url.host_str() else {
+            return Some("the URL has no host".into());
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let resolved = tokio::net::lookup_host((host.clone(), port)).await;
+        match resolved {
+            Ok(addrs) => {
+                let addrs: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
+                if addrs.is_empty() {
+                    return Some(format!("{host} does not resolve"));
+                }
+                let refused = addrs.iter().find(|ip| !self.guard.permits(**ip));
+                refused.map(|ip| format!("{host} resolves to {ip}, not a public address"))
+            }
+            Err(e) => Some(format!("{host} does not resolve: {e}")),
+        }
+    }
+
+    async fn send(&self, sub: &Subscription, item: &NewsItem, test: bool) -> Vec<DeliveryAttempt> {
+        let payload = serde_json::to_vec(&body(sub, item, test)).unwrap_or_default();
+        let delivery_id = format!("{}:{}", sub.id, item.id);
+        let item_id = if test { "test" } else { item.id.as_str() };
+        let mut attempts = Vec::new();
+        let url = reqwest::Url::parse(sub.channel.url());
+        for n in 1..=self.config.attempts.max(1) {
+            let started = Instant::now();
+            let at = chrono::Utc::now();
+            let (outcome, status, error) = match &url {
+                Ok(url) => self.try_once(url, sub, &delivery_id, &payload).await,
+                Err(e) => (Outcome::Rejected, None, Some(format!("not a URL: {e}"))),
+            };
+            attempts.push(DeliveryAttempt {
+                subscription_id: sub.id.clone(),
+                item_id: item_id.to_owned(),
+                attempt: n,
+                at,
+                outcome,
+                status,
+                error,
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            });
+            if outcome != Outcome::Failed || n == self.config.attempts {
+                break;
+            }
+            tokio::time::sleep(self.config.backoff * 2u32.saturating_pow(n - 1)).await;
+        }
+        attempts
+    }
+}
+
+/// What one [`Notifier::notify`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NotifyReport {
+    /// Items looked at.
+    pub items: usize,
+    /// (subscription, item) pairs that matched.
+    pub matched: usize,
+    /// Of those, the ones delivered before (a replay): not sent again.
+    pub already_delivered: usize,
+    /// Alerts the receiver accepted.
+    pub delivered: usize,
+    /// Alerts that were not accepted after every try.
+    pub failed: usize,
+    /// Subscriptions paused by this run.
+    pub paused: Vec<String>,
+}
+
+impl NotifyReport {
+    /// Adds another run's counts.
+    pub fn add(&mut self, other: &NotifyReport) {
+        self.items += other.items;
+        self.matched += other.matched;
+        self.already_delivered += other.already_delivered;
+        self.delivered += other.delivered;
+        self.failed += other.failed;
+        self.paused.extend(other.paused.iter().cloned());
+    }
+}
+
+/// How long delivery records and attempts are kept.
+pub const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(30);
+
+/// Most alerts sent at once.
+const CONCURRENCY: usize = 16;
+
+/// Delivers new items to the subscriptions that want them.
+#[derive(Clone)]
+pub struct Notifier {
+    /// Subscriptions, delivery records and attempts (and, for [`Notifier::notify_run`], news).
+    pub store: Arc<dyn Store>,
+    /// How alerts are sent.
+    pub sender: Arc<dyn Sender>,
+}
+
+impl Notifier {
+    /// Delivers each of `items` to every active subscription that wants it, once. A store error
+    /// stops the run (the caller retries it: what was claimed is not sent again).
+    pub async fn notify(
+        &self,
+        items: &[NewsItem],
+        now: Timestamp,
+    ) -> Result<NotifyReport, StoreError> {
+        let subscriptions = self.store.all_subscriptions().await?;
+        self.deliver(&subscriptions, items, now).await
+    }
+
+    /// [`Notifier::notify`] with the subscriptions read already.
+    pub async fn deliver(
+        &self,
+        subscriptions: &[Subscription],
+        items: &[NewsItem],
+        now: Timestamp,
+    ) -> Result<NotifyReport, StoreError> {
+        let pairs: Vec<(&Subscription, &NewsItem)> = items
+            .iter()
+            .flat_map(|item| {
+                subscriptions
+                    .iter()
+                    .filter(|s| s.wants(item))
+                    .map(move |s| (s, item))
+            })
+            .collect();
+        let mut report = NotifyReport {
+            items: items.len(),
+            matched: pairs.len(),
+            ..NotifyReport::default()
+        };
+        let expires_at = (now + DELIVERY_RETENTION).timestamp();
+        // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when
+        // the caller is spawned as a task.
+        let sends: Vec<_> = pairs
+            .into_iter()
+            .map(|(sub, item)| async move {
+                if !self
+                    .store
+                    .claim_delivery(&sub.id, &item.id, expires_at)
+                    .await?
+                {
+                    return Ok::<_, StoreError>((sub, None));
+                }
+                let attempts = self.sender.send(sub, item, false).await;
+                for attempt in &attempts {
+                    self.store.record_attempt(attempt, expires_at).await?;
+                }
+                Ok((
+                    sub,
+                    attempts
+                        .last()
+                        .map(|a| (a.outcome, a.status, a.error.clone())),
+                ))
+            })
+            .collect();
+        let results: Vec<_> = futures::stream::iter(sends)
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut per_subscription: BTreeMap<&str, (&Subscription, Vec<Last>)> = BTreeMap::new();
+        for result in results {
+            let (sub, last) = result?;
+            let Some(last) = last else {
+                report.already_delivered += 1;
+                continue;
+            };
+            if last.0 == Outcome::Delivered {
+                report.delivered += 1;
+            } else {
+                report.failed += 1;
+            }
+            per_subscription
+                .entry(sub.id.as_str())
+                .or_insert_with(|| (sub, Vec::new()))
+                .1
+                .push(last);
+        }
+        for (sub, outcomes) in per_subscription.into_values() {
+            if self.record_health(sub, &outcomes, now).await? {
+                report.paused.push(sub.id.clone());
+            }
+        }
+        Ok(report)
+    }
+
+    /// Delivers the items an ingest run stored (`tracker serve`: the same alerts as the
+    /// stream does on AWS).
+    pub async fn notify_run(
+        &self,
+        summary: &crate::ingest::RunSummary,
+    ) -> Result<NotifyReport, StoreError> {
+        if summary.items_new == 0 {
+            return Ok(NotifyReport::default());
+        }
+        let at = summary.started_at;
+        let items = self.store.news_fetched_between(at, at).await?;
+        self.notify(&items, chrono::Utc::now()).await
+    }
+
+    /// Applies delivery outcomes to a subscription's failure count and status; whether it was
+    /// paused by them. Retries on a concurrent change.
+    async fn record_health(
+        &self,
+        sub: &Subscription,
+        outcomes: &[Last],
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut current = sub.clone();
+        for _ in 0..3 {
+            let mut next = current.clone();
+            apply_outcomes(&mut next, outcomes);
+            if next == current {
+                return Ok(false);
+            }
+            next.updated_at = now;
+            next.version = current.version + 1;
+            match self.store.update_subscription(&next, current.version).await {
+                Ok(()) => {
+                    return Ok(current.status == SubscriptionStatus::Active
+                        && next.status == SubscriptionStatus::Paused)
+                }
+                Err(StoreError::VersionConflict { .. }) => {
+                    match self.store.get_subscription(&sub.owner, &sub.id).await? {
+                        Some(fresh) => current = fresh,
+                        None => return Ok(false),
+                    }
+                }
+                Err(StoreError::NotFound) => return Ok(false),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// The last attempt of one alert: outcome, status, error.
+type Last = (Outcome, Option<u16>, Option<String>);
+
+/// A subscription after these outcomes, in order: a success clears the failures; a 410 pauses
+/// it; [`MAX_CONSECUTIVE_FAILURES`] failures in a row pause it.
+pub fn apply_outcomes(sub: &mut Subscription, outcomes: &[Last]) {
+    for (outcome, status, error) in outcomes {
+        if *outcome == Outcome::Delivered {
+            sub.consecutive_failures = 0;
+            continue;
+        }
+        sub.consecutive_failures += 1;
+        if sub.status != SubscriptionStatus::Active {
+            continue;
+        }
+        let why = error.clone().unwrap_or_else(|| format!("{outcome:?}"));
+        if *status == Some(410) {
+            sub.status = SubscriptionStatus::Paused;
+            sub.paused_reason = Some("the receiver answered 410 Gone".into());
+        } else if sub.consecutive_failures >= MAX_CONSECUTIVE_FAILURES {
+            sub.status = SubscriptionStatus::Paused;
+            sub.paused_reason = Some(format!(
+                "{} deliveries in a row failed; the last: {why}",
+                sub.consecutive_failures
+            ));
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Alert delivery end to end on both stores, against a local receiver that records what it
+//! gets: matching, signatures, at most once per (subscription, item) on replays, retries of a
+//! 500, pausing on 410 and on repeated failures, redirects not followed, and non-public
+//! destinations refused when a subscription is created and when an alert is sent.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::Router;
+use chrono::TimeZone;
+use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
+use shared::alerts::{
+    signature, subscription, Channel, NewSubscription, Outcome, Sender, Subscription,
+    SubscriptionStatus,
+};
+use shared::classify::Category;
+use shared::model::NewsItem;
+use shared::store::Store;
+use shared::testing;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    /// Answers still to give per path (then 200).
+    script: Arc<Mutex<HashMap<String, Vec<u16>>>>,
+}
+
+impl Receiver {
+    fn got(&self, path: &str) -> Vec<Received> {
+        let got = self.got.lock().expect("lock");
+        got.iter().filter(|r| r.path == path).cloned().collect()
+    }
+}
+
+async fn receive(
+    State(receiver): State<Receiver>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> impl IntoResponse {
+    receiver.got.lock().expect("lock").push(Received {
+        path: path.clone(),
+        headers,
+        body: body.to_vec(),
+    });
+    let status = {
+        let mut script = receiver.script.lock().expect("lock");
+        script
+            .get_mut(&path)
+            .filter(|answers| !answers.is_empty())
+            .map_or(200, |answers| answers.remove(0))
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if status.is_redirection() {
+        return (status, [("location", "https://example.com/elsewhere")]).into_response();
+    }
+    status.into_response()
+}
+
+/// A receiver on 127.0.0.1: `(base URL, receiver)`.
+async fn receiver(script: &[(&str, &[u16])]) -> (String, Receiver) {
+    let receiver = Receiver::default();
+    {
+        let mut scripted = receiver.script.lock().expect("lock");
+        for (path, answers) in script {
+            scripted.insert((*path).to_owned(), answers.to_vec());
+        }
+    }
+    let app = Router::new()
+        .route("/{path}", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), receiver)
+}
+
+/// Local receivers allowed, fast retries.
+fn local_sender() -> HttpSender {
+    HttpSender::new(DeliveryConfig {
+        backoff: Duration::from_millis(10),
+        timeout: Duration::from_secs(2),
+        ..DeliveryConfig::local()
+    })
+    .expect("sender")
+}
+
+fn item(n: u32, title: &str, category: Category, teams: &[&str]) -> NewsItem {
+    let at = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+        .single()
+        .expect("time");
+    NewsItem {
+        id: shared::feed::sha256_hex(format!("alert-{n}").as_bytes()),
+        title: title.into(),
+        link: Some(format!("https://example.com/news/{n}")),
+        summary: String::new(),
+        source: "ESPN".into(),
+        category,
+        evidence: shared::classify::classify(title, "").evidence,
+        confidence: Some(0.95),
+        teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+        team_evidence: Vec::new(),
+        players: Vec::new(),
+        player_evidence: Vec::new(),
+        story_id: None,
+        published_at: Some(at),
+        fetched_at: at,
+        expires_at: None,
+    }
+}
+
+/// A stored subscription of `owner` to Celtics trades at `url`.
+async fn subscribe(store: &dyn Store, owner: &str, url: String) -> Subscription {
+    let new: NewSubscription = serde_json::from_value(serde_json::json!({
+        "filters": {"categories": ["Trade"], "teams": ["BOS"]},
+        "channel": {"type": "webhook", "url": url},
+    }))
+    .expect("valid");
+    let sub = subscription(owner, new, chrono::Utc::now()).expect("subscription");
+    store.create_subscription(&sub).await.expect("create");
+    sub
+}
+
+async fn delivery(harness: testing::Harness) {
+    let store = harness.store.clone();
+    let (base, receiver) =
+        receiver(&[("flaky", &[500]), ("gone", &[410]), ("moved", &[302])]).await;
+    let owner = uuid::Uuid::now_v7().to_string();
+    let ok = subscribe(store.as_ref(), &owner, format!("{base}/ok")).await;
+    let flaky = subscribe(store.as_ref(), &owner, format!("{base}/flaky")).await;
+    let gone = subscribe(store.as_ref(), &owner, format!("{base}/gone")).await;
+    let moved = subscribe(store.as_ref(), &owner, format!("{base}/moved")).await;
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: Arc::new(local_sender()),
+    };
+    let items = [
+        item(
+            1,
+            "Celtics trade Jrue Holiday to Trail Blazers",
+            Category::Trade,
+            &["BOS", "POR"],
+        ),
+        item(2, "Lakers sign Jaxson Hayes", Category::Signing, &["LAL"]),
+        item(3, "Celtics practice report", Category::Other, &["BOS"]),
+        item(4, "Knicks trade for a wing", Category::Trade, &["NYK"]),
+    ];
+    let report = notifier
+        .notify(&items, chrono::Utc::now())
+        .await
+        .expect("notify");
+    assert_eq!(
+        report.matched, 4,
+        "one item, four subscriptions: {report:?}"
+    );
+    assert_eq!((report.delivered, report.failed), (2, 2), "{report:?}");
+
+    // The Celtics trade, once, signed, with what a receiver needs.
+    let got = receiver.got("ok");
+    assert_eq!(got.len(), 1);
+    let request = &got[0];
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let timestamp: i64 = header("x-timestamp").parse().expect("timestamp");
+    assert!((chrono::Utc::now().timestamp() - timestamp).abs() < 60);
+    assert_eq!(
+        header("x-signature"),
+        signature(&ok.secret, timestamp, &request.body)
+    );
+    assert_eq!(
+        header("x-delivery-id"),
+        format!("{}:{}", ok.id, items[0].id)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&request.body).expect("JSON");
+    assert_eq!(body["event"], "news.item");
+    assert_eq!(body["item"]["id"], items[0].id.as_str());
+    assert_eq!(
+        body["item"]["title"],
+        "Celtics trade Jrue Holiday to Trail Blazers"
+    );
+    assert_eq!(body["item"]["link"], "https://example.com/news/1");
+    assert_eq!(body["item"]["category"], "Trade");
+    assert_eq!(body["item"]["teams"], serde_json::json!(["BOS", "POR"]));
+    assert!(!body["item"]["evidence"]
+        .as_array()
+        .expect("evidence")
+        .is_empty());
+
+    // 500 then 200: delivered on the second try, exactly once more.
+    assert_eq!(receiver.got("flaky").len(), 2);
+    let attempts = store.list_attempts(&flaky.id, 10).await.expect("attempts");
+    let outcomes: Vec<(Outcome, Option<u16>)> =
+        attempts.iter().map(|a| (a.outcome, a.status)).collect();
+    assert_eq!(
+        outcomes,
+        [
+            (Outcome::Delivered, Some(200)),
+            (Outcome::Failed, Some(500))
+        ]
+    );
+
+    // 410: sent once, never retried, and the subscription is paused with the reason.
+    assert_eq!(receiver.got("gone").len(), 1);
+    let paused = store
+        .get_subscription(&owner, &gone.id)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(paused.status, SubscriptionStatus::Paused);
+    assert_eq!(
+        paused.paused_reason.as_deref(),
+        Some("the receiver answered 410 Gone")
+    );
+    assert_eq!(report.paused, std::slice::from_ref(&gone.id));
+
+    // A redirect is not followed: rejected, not retried.
+    assert_eq!(receiver.got("moved").len(), 1);
+    let moved_attempts = store.list_attempts(&moved.id, 10).await.expect("attempts");
+    assert_eq!(moved_attempts.len(), 1);
+    assert_eq!(moved_attempts[0].outcome, Outcome::Rejected);
+
+    // A replayed batch sends nothing twice.
+    let replay = notifier
+        .notify(&items, chrono::Utc::now())
+        .await
+        .expect("replay");
+    assert_eq!(replay.already_delivered, 3, "{replay:?}");
+    assert_eq!(replay.delivered + replay.failed, 0);
+    assert_eq!(receiver.got("ok").len(), 1);
+    assert_eq!(receiver.got("flaky").len(), 2);
+}
+
+async fn repeated_failures_pause(harness: testing::Harness) {
+    let store = harness.store.clone();
+    let (base, receiver) = receiver(&[("down", &[503; 20])]).await;
+    let owner = uuid::Uuid::now_v7().to_string();
+    let down = subscribe(store.as_ref(), &owner, format!("{base}/down")).await;
+    let sender = HttpSender::new(DeliveryConfig {
+        attempts: 1,
+        ..DeliveryConfig::local()
+    })
+    .expect("sender");
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: Arc::new(sender),
+    };
+    let items: Vec<NewsItem> = (10..16)
+        .map(|n| {
+            item(
+                n,
+                &format!("Celtics trade number {n}"),
+                Category::Trade,
+                &["BOS"],
+            )
+        })
+        .collect();
+    notifier
+        .notify(&items[..4], chrono::Utc::now())
+        .await
+        .expect("notify");
+    let after_four = store
+        .get_subscription(&owner, &down.id)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(
+        (after_four.status, after_four.consecutive_failures),
+        (SubscriptionStatus::Active, 4)
+    );
+    notifier
+        .notify(&items[4..5], chrono::Utc::now())
+        .await
+        .expect("notify");
+    let paused = store
+        .get_subscription(&owner, &down.id)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(paused.status, SubscriptionStatus::Paused);
+    assert!(
+        paused
+            .paused_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("5 deliveries in a row failed")),
+        "{paused:?}"
+    );
+    assert_eq!(
+        receiver.got("down").len(),
+        5,
+        "nothing goes to a paused subscription"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_on_sqlite() {
+    delivery(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_on_dynamodb() {
+    delivery(testing::dynamo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_pause_on_sqlite() {
+    repeated_failures_pause(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_pause_on_dynamodb() {
+    repeated_failures_pause(testing::dynamo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_private_and_metadata_destinations_are_refused() {
+    let sender = HttpSender::new(DeliveryConfig::default()).expect("sender");
+    let webhook = |url: &str| Channel::Webhook { url: url.into() };
+    for url in [
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/hook",
+        "https://10.0.0.8/hook",
+        "https://[fd00:ec2::254]/hook",
+        "http://example.com/hook",
+        "https://user:pass@example.com/hook",
+        "ftp://example.com/hook",
+    ] {
+        assert!(
+            sender.check(&webhook(url)).await.is_some(),
+            "{url} accepted"
+        );
+    }
+
+    // A subscription stored pointing at loopback (as if DNS changed after it was created) is
+    // refused when an alert is sent: nothing reaches the receiver.
+    let (base, receiver) = receiver(&[]).await;
+    let harness = testing::sqlite().await;
+    let owner = uuid::Uuid::now_v7().to_string();
+    let url = base.replace("http://", "https://");
+    let sub = subscribe(harness.store.as_ref(), &owner, format!("{url}/ok")).await;
+    let attempts = sender
+        .send(
+            &sub,
+            &item(1, "Celtics trade", Category::Trade, &["BOS"]),
+            false,
+        )
+        .await;
+    assert_eq!(attempts.len(), 1, "refusals are not retried");
+    assert_eq!(attempts[0].outcome, Outcome::Refused);
+    assert!(receiver.got("ok").is_empty());
+}
