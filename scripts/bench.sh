@@ -29,7 +29,7 @@ scripts/check-artifacts.sh "$SAM_OUT" >/dev/null
 echo; echo "## Lambda cold starts under the real emulator (aws-lambda-rie): Init Duration and first answer, 20 runs"
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" AWS_ENDPOINT_URL_S3="$TRACKER_TEST_S3_URL"
-export NEWS_TABLE=startup-news USERS_TABLE=startup-users METRICS_TABLE=startup-metrics ARCHIVE_BUCKET=startup-bucket
+export NEWS_TABLE=startup-news USERS_TABLE=startup-users METRICS_TABLE=startup-metrics ALERTS_TABLE=startup-alerts ARCHIVE_BUCKET=startup-bucket
 FEEDS_JSON=$(python3 -c 'import json,os; print(json.dumps([{"name": n, "url": os.path.abspath(f"samples/feeds/{n}.xml")} for n in ("espn-nba", "realgm-wiretap")]))')
 export FEEDS_JSON
 target/release/tracker ingest --once --store dynamodb --create-tables >/dev/null
@@ -42,6 +42,9 @@ done
 
 echo; echo "## API latency in-process, sequential requests through the router"
 echo; cargo bench -q -p api-functions --bench latency 2>/dev/null
+
+echo; echo "## Alerts: item stored to webhook received (loopback receiver), 300 items"
+echo; cargo bench -q -p notify --bench alert_latency 2>/dev/null
 
 echo; echo "## tracker serve under load (second process on loopback, 10 s, 2 threads, 32 connections)"
 SERVE_PORT=$(free_port); SERVE_DATA=$(mktemp -d)

@@ -26,7 +26,8 @@ from rie import free_port, wait_listening
 ROOT = Path(__file__).resolve().parents[1]
 ENV = os.environ
 BUILD = Path(ENV["BUILD_DIR"])
-TABLES = {"NEWS_TABLE": "local-news", "USERS_TABLE": "local-users", "METRICS_TABLE": "local-metrics"}
+TABLES = {"NEWS_TABLE": "local-news", "USERS_TABLE": "local-users", "METRICS_TABLE": "local-metrics",
+          "ALERTS_TABLE": "local-alerts"}
 BUCKET = "local-archive"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
                "AWS_DEFAULT_REGION": "us-east-1"}
@@ -128,6 +129,9 @@ def invokes(template, env_file):
         check(got == status, f"{function} {event}: {status}", f"{answer}\n{log}")
         if event == "news-stats.json":
             check(body["total"] == 28, "news-stats counts the ingested items", body)
+    # A stream batch with no subscription stored: nothing sent, nothing to retry.
+    answer, log = invoke(template, env_file, "NotifyFunction", "notify-stream.json")
+    check(answer == {"batchItemFailures": []}, "notify reads the subscriptions and reports no failure", f"{answer}\n{log}")
     answer, log = invoke(template, env_file, "MaintenanceFunction", "maintenance-schedule.json")
     check("export_key" in answer, "maintenance writes its export", f"{answer}\n{log}")
 

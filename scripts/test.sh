@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3) and the
 # real Lambda emulator, the browser end-to-end test (tracker serve + headless Chromium),
-# schemathesis, feedparser and jsonfeed-util reading the feeds out, the cargo-lambda smoke test, the
+# schemathesis, feedparser and jsonfeed-util reading the feeds out, the alerts walk-through (curl
+# and the sample receiver against tracker serve), the cargo-lambda smoke test, the
 # infrastructure checks with a deploy of the SAM and CDK stacks on moto, `sam build` + `sam local invoke`/`start-api` in Docker
 # (scripts/sam-local.sh, which installs Docker and qemu), and a bounded cargo fuzz run of each
 # fuzz target.
@@ -81,6 +82,9 @@ if grep -v '^#' tests/feeds-out/requirements.txt | grep -vxFf <("$FEEDS_VENV/bin
 fi
 "$FEEDS_VENV/bin/python" tests/feeds-out/consume.py
 
+echo "== alerts walk-through: tracker serve, curl, the sample receiver (tests/alerts/walkthrough.sh)" >&2
+bash tests/alerts/walkthrough.sh
+
 echo "== infrastructure: cfn-lint, sam validate --lint, template/code and SAM/CDK parity (infra/tests)" >&2
 if [ ! -d infra/node_modules/aws-cdk-lib ]; then
   (cd infra && npm ci --no-audit --no-fund --silent)
@@ -89,7 +93,7 @@ echo "== cargo lambda smoke test: the api binary under cargo lambda watch, invok
 CL_PORT=$(free_port)
 CL_LOG="${TRACKER_TOOLS_DIR:-$(pwd)/.tools}/logs/cargo-lambda.log"
 AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_REGION=us-east-1 \
-  AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" NEWS_TABLE=smoke-news USERS_TABLE=smoke-users METRICS_TABLE=smoke-metrics \
+  AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" NEWS_TABLE=smoke-news USERS_TABLE=smoke-users METRICS_TABLE=smoke-metrics ALERTS_TABLE=smoke-alerts \
   PATH="$INFRA_VENV/bin:$PATH" cargo lambda watch -A 127.0.0.1 -P "$CL_PORT" >"$CL_LOG" 2>&1 &
 CL_PID=$!
 trap 'kill $DDB_PID $S3_PID $CL_PID 2>/dev/null || true' EXIT

@@ -62,7 +62,7 @@ export interface TrackerStackProps extends StackProps {
   freshnessAlarmHours: number;
 }
 
-/** The namespace of the metrics the ingest function emits (shared/src/emf.rs). */
+/** The namespace of the metrics the ingest and notify functions emit (shared/src/emf.rs). */
 export const METRICS_NAMESPACE = "NbaTradeTracker";
 
 /** The routes anyone may call without a token; every other route needs one. */
@@ -75,6 +75,11 @@ export const WRITE_ROUTE_THROTTLE: Record<string, { burstLimit: number; rateLimi
   "DELETE /users/me": { burstLimit: 10, rateLimit: 5 },
   "PATCH /users/{id}": { burstLimit: 10, rateLimit: 5 },
   "DELETE /users/{id}": { burstLimit: 10, rateLimit: 5 },
+  "POST /users/me/subscriptions": { burstLimit: 10, rateLimit: 5 },
+  "PATCH /users/me/subscriptions/{id}": { burstLimit: 10, rateLimit: 5 },
+  "DELETE /users/me/subscriptions/{id}": { burstLimit: 10, rateLimit: 5 },
+  // A test alert sends an HTTP request to the subscription's destination.
+  "POST /users/me/subscriptions/{id}/test": { burstLimit: 5, rateLimit: 1 },
   "POST /devices/{device_id}/metrics": { burstLimit: 40, rateLimit: 20 },
 };
 
@@ -116,7 +121,13 @@ export class TrackerStack extends Stack {
       deletionProtection: props.deletionProtection,
       removalPolicy: RemovalPolicy.RETAIN,
     };
-    const news = new dynamodb.Table(this, "NewsTable", { ...tableDefaults, partitionKey: { name: "id", type: S }, timeToLiveAttribute: "expires_at" });
+    const news = new dynamodb.Table(this, "NewsTable", {
+      ...tableDefaults,
+      partitionKey: { name: "id", type: S },
+      timeToLiveAttribute: "expires_at",
+      // New items reach the notify function (NotifyNewsStream).
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
     for (const [indexName, key] of [["by_time", "kind"], ["by_category", "category"], ["by_source", "source"], ["by_category_source", "category_source"]]) {
       news.addGlobalSecondaryIndex({ indexName, partitionKey: { name: key, type: S }, sortKey: { name: "sort_key", type: S }, projectionType: dynamodb.ProjectionType.ALL });
     }
@@ -134,6 +145,16 @@ export class TrackerStack extends Stack {
       sortKey: { name: "timestamp", type: dynamodb.AttributeType.NUMBER },
       timeToLiveAttribute: "expires_at",
     });
+    // Subscriptions under their owner (user#ID, sub#ID); delivery records and attempts under their
+    // subscription (sub#ID, item#ID / attempt#...), which expire.
+    const alerts = new dynamodb.Table(this, "AlertsTable", {
+      ...tableDefaults,
+      partitionKey: { name: "pk", type: S },
+      sortKey: { name: "sk", type: S },
+      timeToLiveAttribute: "expires_at",
+    });
+    // Every subscription (kind subscription): what the notify function matches new items against.
+    alerts.addGlobalSecondaryIndex({ indexName: "by_kind", partitionKey: { name: "kind", type: S }, sortKey: { name: "sk", type: S }, projectionType: dynamodb.ProjectionType.ALL });
 
     const archive = new s3.Bucket(this, "ArchiveBucket", {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -158,7 +179,7 @@ export class TrackerStack extends Stack {
 
     // ------------------------------------------------------------ functions
     const failed = new sqs.Queue(this, "FailedInvocationsQueue", { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED });
-    const environment = { NEWS_TABLE: news.tableName, USERS_TABLE: users.tableName, METRICS_TABLE: metrics.tableName, ARCHIVE_BUCKET: archive.bucketName };
+    const environment = { NEWS_TABLE: news.tableName, USERS_TABLE: users.tableName, METRICS_TABLE: metrics.tableName, ALERTS_TABLE: alerts.tableName, ARCHIVE_BUCKET: archive.bucketName };
     const rust = (id: string, name: string, binaryName: string, extra: Partial<ConstructorParameters<typeof RustFunction>[2]> & { env?: Record<string, string> }) => {
       const functionName = `nba-tracker-${stage}-${name}`;
       const logGroup = new logs.LogGroup(this, `${id}LogGroup`, { logGroupName: `/aws/lambda/${functionName}`, retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY });
@@ -218,8 +239,37 @@ export class TrackerStack extends Stack {
       [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`, `${news.tableArn}/index/by_team`, `${news.tableArn}/index/by_story`]);
     const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
+    // A user's subscriptions and their delivery attempts (keys under the user and the subscription:
+    // no index); a test alert records its attempt.
+    allow(usersApi, "AlertsTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [alerts.tableArn]);
     const metricsApi = rust("MetricsApiFunction", "metrics-api", "api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
     allow(metricsApi, "MetricsTableWrite", ["dynamodb:BatchWriteItem", "dynamodb:Query"], [metrics.tableArn]);
+
+    const notifyFunction = rust("NotifyFunction", "notify", "notify", { timeout: Duration.seconds(60) });
+    // Every subscription (by_kind); a conditional PutItem claims each (subscription, item) before
+    // sending, attempts are PutItem, pausing a subscription is a versioned PutItem (GetItem on a conflict).
+    allow(notifyFunction, "AlertsTableDeliver", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], [alerts.tableArn, `${alerts.tableArn}/index/by_kind`]);
+    allow(notifyFunction, "NewsStreamRead", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [news.tableStreamArn!]);
+    // The stream trigger's on-failure destination: batches that failed after their retries.
+    allow(notifyFunction, "FailedRecordsSend", ["sqs:SendMessage"], [failed.queueArn]);
+    // The notify function's trigger, as template.yaml declares it: not DynamoEventSource, whose
+    // grantStreamRead allows dynamodb:ListStreams on "*", and whose SqsDlq grants more than
+    // SendMessage (the statements above grant what the mapping needs). Only inserted news items
+    // reach the function (team links, feed states and counters are other kinds); it reports the
+    // records to retry, and a batch that still fails goes to the failed-invocations queue.
+    new lambda.EventSourceMapping(this, "NotifyNewsStream", {
+      target: notifyFunction,
+      eventSourceArn: news.tableStreamArn,
+      startingPosition: lambda.StartingPosition.LATEST,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: 5,
+      maxRecordAge: Duration.seconds(3600),
+      onFailure: { bind: () => ({ destination: failed.queueArn }) },
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual("INSERT"), dynamodb: { NewImage: { kind: { S: lambda.FilterRule.isEqual("news") } } } })],
+    });
 
     // ------------------------------------------------------------ schedules and routes
     new events.Rule(this, "IngestSchedule", { schedule: events.Schedule.expression(props.ingestSchedule), targets: [new targets.LambdaFunction(ingest)] });
@@ -319,6 +369,10 @@ export class TrackerStack extends Stack {
       [usersApi, "UsersApi", M.POST, "/users"], [usersApi, "UsersApi", M.GET, "/users"],
       [usersApi, "UsersApi", M.GET, "/users/me"], [usersApi, "UsersApi", M.PATCH, "/users/me"], [usersApi, "UsersApi", M.DELETE, "/users/me"],
       [usersApi, "UsersApi", M.GET, "/users/{id}"], [usersApi, "UsersApi", M.PATCH, "/users/{id}"], [usersApi, "UsersApi", M.DELETE, "/users/{id}"],
+      [usersApi, "UsersApi", M.POST, "/users/me/subscriptions"], [usersApi, "UsersApi", M.GET, "/users/me/subscriptions"],
+      [usersApi, "UsersApi", M.GET, "/users/me/subscriptions/{id}"], [usersApi, "UsersApi", M.PATCH, "/users/me/subscriptions/{id}"],
+      [usersApi, "UsersApi", M.DELETE, "/users/me/subscriptions/{id}"], [usersApi, "UsersApi", M.POST, "/users/me/subscriptions/{id}/test"],
+      [usersApi, "UsersApi", M.GET, "/users/me/subscriptions/{id}/deliveries"],
       [metricsApi, "MetricsApi", M.POST, "/devices/{device_id}/metrics"], [metricsApi, "MetricsApi", M.GET, "/devices/{device_id}/metrics"],
       [metricsApi, "MetricsApi", M.GET, "/devices/{device_id}/metrics/summary"],
     ];
@@ -355,43 +409,54 @@ export class TrackerStack extends Stack {
     const topic = new sns.Topic(this, "AlarmTopic", { displayName: `NBA Trade Tracker ${stage} alarms`, masterKey: topicKey });
     if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new cwActions.SnsAction(topic);
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, evaluationPeriods = 1) =>
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, evaluationPeriods = 1,
+      comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) =>
       new cloudwatch.Alarm(this, id, {
         alarmDescription: description, metric, threshold, evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        comparisonOperator,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }).addAlarmAction(notify);
     const fiveMinutes = { period: Duration.minutes(5), statistic: "Sum" };
     alarm("IngestAllFeedsFailedAlarm", "Every feed failed in two consecutive ingest runs (the function fails only then).", ingest.metricErrors(fiveMinutes), 1, 2);
-    const others = [maintenance, newsApi, usersApi, metricsApi];
-    alarm("FunctionErrorsAlarm", "Errors in the maintenance or API functions.", new cloudwatch.MathExpression({
-      expression: "m1 + m2 + m3 + m4", label: "Errors", period: Duration.minutes(5),
+    const others = [maintenance, newsApi, usersApi, metricsApi, notifyFunction];
+    alarm("FunctionErrorsAlarm", "Errors in the maintenance, API or notify functions.", new cloudwatch.MathExpression({
+      expression: "m1 + m2 + m3 + m4 + m5", label: "Errors", period: Duration.minutes(5),
       usingMetrics: Object.fromEntries(others.map((fn, i) => [`m${i + 1}`, fn.metricErrors(fiveMinutes)])),
     }), 1);
     alarm("FunctionThrottlesAlarm", "Throttled invocations of any function.", new cloudwatch.MathExpression({
-      expression: "t1 + t2 + t3 + t4 + t5", label: "Throttles", period: Duration.minutes(5),
+      expression: "t1 + t2 + t3 + t4 + t5 + t6", label: "Throttles", period: Duration.minutes(5),
       usingMetrics: Object.fromEntries([ingest, ...others].map((fn, i) => [`t${i + 1}`, fn.metricThrottles(fiveMinutes)])),
     }), 1);
     alarm("Api5xxAlarm", "The HTTP API answered 5xx.", api.metricServerError(fiveMinutes), 5);
-    alarm("FailedInvocationsAlarm", "A scheduled invocation failed after its retries (the failed-invocations queue is not empty).",
+    alarm("FailedInvocationsAlarm", "A scheduled invocation or a news stream batch failed after its retries (the failed-invocations queue is not empty).",
       failed.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }), 1);
+    // A metric the ingest or notify function emits (EMF lines, no dimensions).
+    const emfMetric = (metricName: string, statistic: string, period: Duration) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period });
     // The function fails only when every feed fails; a feed that fails while others answer shows only
     // in the ingest run's metrics (FeedErrors: feeds that failed in a run).
-    const ingestMetric = (metricName: string, statistic: string, period: Duration) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period });
     alarm("IngestFeedKeepsFailingAlarm", "A feed failed in every ingest run for 45 minutes (the dashboard's FeedFailed widget names the feed).",
-      ingestMetric("FeedErrors", "Minimum", Duration.minutes(15)), 1, 3);
+      emfMetric("FeedErrors", "Minimum", Duration.minutes(15)), 1, 3);
     // Feeds answer but nothing new is stored (a parse or classification regression, or duplicate
     // detection gone wrong): hours in which some feed answered (FeedsOk) and no item was stored (ItemsNew).
     alarm("IngestFreshnessAlarm", `No new item was stored for ${props.freshnessAlarmHours} hours while feeds answered.`, new cloudwatch.MathExpression({
       expression: "IF(answered > 0 AND stored == 0, 1, 0)", label: "Hours with answering feeds and no new item", period: Duration.hours(1),
-      usingMetrics: { stored: ingestMetric("ItemsNew", "Sum", Duration.hours(1)), answered: ingestMetric("FeedsOk", "Sum", Duration.hours(1)) },
+      usingMetrics: { stored: emfMetric("ItemsNew", "Sum", Duration.hours(1)), answered: emfMetric("FeedsOk", "Sum", Duration.hours(1)) },
     }), 1, props.freshnessAlarmHours);
+    // The notify function falls behind the news table's stream (new items wait over a minute for
+    // their alerts), or keeps failing on a batch it retries.
+    alarm("NotifyIteratorAgeAlarm", "The notify function fell over a minute behind the news table's stream.",
+      notifyFunction.metric("IteratorAge", { period: Duration.minutes(5), statistic: "Maximum" }), 60000, 1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+    // Alerts that no try delivered (AlertsFailed, counted by the notify function per batch). A receiver
+    // is paused after 5 failures in a row, so 10 in 5 minutes means several receivers, or the sending
+    // itself, fail.
+    alarm("AlertDeliveryFailuresAlarm", "At least 10 alerts could not be delivered in 5 minutes.", emfMetric("AlertsFailed", "Sum", Duration.minutes(5)), 10);
 
     // ------------------------------------------------------------ dashboard
-    const functions: Array<[string, lambda.Function]> = [["ingest", ingest], ["maintenance", maintenance], ["news-api", newsApi], ["users-api", usersApi], ["metrics-api", metricsApi]];
-    const tables: Array<[string, dynamodb.Table]> = [["news", news], ["users", users], ["metrics", metrics]];
+    const functions: Array<[string, lambda.Function]> = [["ingest", ingest], ["maintenance", maintenance], ["news-api", newsApi], ["users-api", usersApi], ["metrics-api", metricsApi], ["notify", notifyFunction]];
+    const tables: Array<[string, dynamodb.Table]> = [["news", news], ["users", users], ["metrics", metrics], ["alerts", alerts]];
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
-    const hourly = (metricName: string) => ingestMetric(metricName, "Sum", Duration.hours(1)).with({ label: metricName });
+    const hourly = (metricName: string) => emfMetric(metricName, "Sum", Duration.hours(1)).with({ label: metricName });
     const fiveMinuteSum = { period: Duration.minutes(5), statistic: "Sum" };
     new cloudwatch.Dashboard(this, "Dashboard", {
       dashboardName: `nba-tracker-${stage}`,
@@ -400,7 +465,7 @@ export class TrackerStack extends Stack {
           graph("Ingest: new items per hour by category", ["TradeNew", "SigningNew", "OtherNew"].map(hourly)),
           // One line per feed (the Feed dimension) names the feed behind FeedErrors.
           graph("Ingest: failed feeds per 15 minutes", [
-            ingestMetric("FeedErrors", "Sum", Duration.minutes(15)).with({ label: "FeedErrors (all feeds)" }),
+            emfMetric("FeedErrors", "Sum", Duration.minutes(15)).with({ label: "FeedErrors (all feeds)" }),
             new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},Feed} MetricName="FeedFailed"', 'Sum', 900)`, label: "", period: Duration.minutes(15), usingMetrics: {} }),
           ]),
           graph("Ingest: freshness (new items and answering feeds per hour)", [hourly("ItemsNew"), hourly("FeedsOk")]),
@@ -416,6 +481,10 @@ export class TrackerStack extends Stack {
             table.metricConsumedReadCapacityUnits({ ...fiveMinuteSum, label: `${name} read` }),
             table.metricConsumedWriteCapacityUnits({ ...fiveMinuteSum, label: `${name} write` }),
           ])),
+        ],
+        [
+          graph("Alerts per 5 minutes", ["AlertsDelivered", "AlertsFailed", "SubscriptionsPaused"].map((name) => emfMetric(name, "Sum", Duration.minutes(5)).with({ label: name })), 12),
+          graph("Notify: news stream iterator age (ms)", [notifyFunction.metric("IteratorAge", { period: Duration.minutes(5), statistic: "Maximum", label: "notify" })], 12),
         ],
       ],
     });
@@ -519,6 +588,7 @@ export class TrackerStack extends Stack {
     new CfnOutput(this, "NewsTableName", { value: news.tableName });
     new CfnOutput(this, "UsersTableName", { value: users.tableName });
     new CfnOutput(this, "MetricsTableName", { value: metrics.tableName });
+    new CfnOutput(this, "AlertsTableName", { value: alerts.tableName });
     new CfnOutput(this, "ArchiveBucketName", { value: archive.bucketName });
     new CfnOutput(this, "AlarmTopicArn", { value: topic.topicArn });
     new CfnOutput(this, "UserPoolId", { value: userPool.userPoolId });

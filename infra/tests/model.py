@@ -114,6 +114,7 @@ def tables(template):
             "billing": p.get("BillingMode"),
             "pitr": (p.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled"),
             "sse": (p.get("SSESpecification") or {}).get("SSEEnabled"),
+            "stream": (p.get("StreamSpecification") or {}).get("StreamViewType"),
         }
     return out
 
@@ -167,7 +168,7 @@ def _ref_target(value):
 
 
 def is_product_function(res):
-    """One of the five functions of functions/ (not a CDK helper such as the page's bucket
+    """One of the six functions of functions/ (not a CDK helper such as the page's bucket
     deployment, which runs on a Python runtime)."""
     return res["Type"] == "AWS::Lambda::Function" and res.get("Properties", {}).get("Runtime") == "provided.al2023"
 
@@ -452,6 +453,18 @@ def dashboards(template, **overrides):
                 drawn.append(_metric(namespace, name, dimensions, options.get("stat", "Average"), options.get("period", 300)))
             widgets[widget["properties"]["title"]] = {"region": widget["properties"].get("region"), "metrics": drawn}
         out[logical] = {"name": p.get("DashboardName"), "body": body, "widgets": widgets}
+    return out
+
+
+def event_source_mappings(template, **overrides):
+    """Event source mapping (logical id without CDK's hash) -> its resolved properties, with the
+    filter patterns parsed (JSON in a string) and the function named by its logical id."""
+    out = {}
+    for logical, p in _by_logical(template, "AWS::Lambda::EventSourceMapping", **overrides).items():
+        p = dict(p)
+        if "FilterCriteria" in p:
+            p["FilterCriteria"] = {"Filters": [json.loads(f["Pattern"]) for f in p["FilterCriteria"]["Filters"]]}
+        out[logical] = _numbers(p)
     return out
 
 

@@ -12,10 +12,14 @@ PUBLIC_ROUTES = {"GET /news", "GET /news/{id}", "GET /news/stats", "GET /news.at
 ROUTES = PUBLIC_ROUTES | {
     "POST /users", "GET /users", "GET /users/me", "PATCH /users/me", "DELETE /users/me",
     "GET /users/{id}", "PATCH /users/{id}", "DELETE /users/{id}",
+    "POST /users/me/subscriptions", "GET /users/me/subscriptions", "GET /users/me/subscriptions/{id}",
+    "PATCH /users/me/subscriptions/{id}", "DELETE /users/me/subscriptions/{id}", "POST /users/me/subscriptions/{id}/test",
+    "GET /users/me/subscriptions/{id}/deliveries",
     "POST /devices/{device_id}/metrics", "GET /devices/{device_id}/metrics", "GET /devices/{device_id}/metrics/summary",
 }
 WRITE_ROUTES = {"POST /users", "PATCH /users/me", "DELETE /users/me", "PATCH /users/{id}", "DELETE /users/{id}",
-                "POST /devices/{device_id}/metrics"}
+                "POST /users/me/subscriptions", "PATCH /users/me/subscriptions/{id}", "DELETE /users/me/subscriptions/{id}",
+                "POST /users/me/subscriptions/{id}/test", "POST /devices/{device_id}/metrics"}
 API_FUNCTIONS = {"news-api", "users-api", "metrics-api"}
 ISSUER = "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
 ACCESS_LOG_FIELDS = {

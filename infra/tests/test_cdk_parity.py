@@ -1,11 +1,12 @@
 """The CDK app and template.yaml describe the same stack."""
+import re
 import subprocess
 
 import pytest
 
-from conftest import translate_sam
-from model import (alarms, allow_statements, cdk_functions, dashboards, http_api, identity, lifecycle_rules, outputs,
-                   sam_functions, tables, topic_keys)
+from conftest import ROOT, translate_sam
+from model import (alarms, allow_statements, cdk_functions, dashboards, event_source_mappings, http_api, identity,
+                   lifecycle_rules, outputs, sam_functions, tables, topic_keys)
 
 # X-Ray actions have no resource-level permissions; CDK grants them on "*" for active tracing
 # (SAM attaches the managed AWSXrayWriteOnlyAccess policy instead).
@@ -66,6 +67,22 @@ def test_same_outputs(sam_cfn, cdk):
     assert set(c) == set(s)
     for name in set(s) - {"ApiUrl"}:  # the API's URL is spelled differently (ApiEndpoint vs execute-api host)
         assert c[name] == s[name], name
+
+
+def test_same_news_stream_trigger(sam_cfn, cdk):
+    """The notify function reads the news table's stream with the same batching, retries, failure
+    destination and filter (inserted news items only) in both stacks."""
+    s = event_source_mappings(sam_cfn, **STAGING)
+    assert event_source_mappings(cdk) == s
+    assert set(s) == {"NotifyNewsStream"}
+    trigger = s["NotifyNewsStream"]
+    assert (trigger["FunctionName"], trigger["EventSourceArn"]) == ("${NotifyFunction}", "${NewsTable.StreamArn}")
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert trigger["DestinationConfig"] == {"OnFailure": {"Destination": "${FailedInvocationsQueue.Arn}"}}
+    # The kind of a news item (not of its team links, feed states or counters), as the code stores it.
+    news = re.search(r'pub const NEWS_KIND: &str = "([^"]+)";', (ROOT / "shared/src/store/schema.rs").read_text()).group(1)
+    assert trigger["FilterCriteria"] == {"Filters": [{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": [news]}}}}]}
+    assert tables(cdk)["NewsTable"]["stream"] == "NEW_IMAGE"  # the function reads the new image
 
 
 def test_same_behaviour_for_other_parameter_values(sam, synth_cdk):

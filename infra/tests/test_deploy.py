@@ -67,7 +67,7 @@ BUCKET = "deploy-artifacts"
 # The SAM stack as dev and the CDK app as staging, so their named resources do not collide.
 SAM_PARAMETERS = {"Stage": "dev", "AlarmEmail": "ops@example.com"}
 ACCOUNT = "123456789012"  # moto's default account
-FUNCTIONS = {"ingest", "maintenance", "news-api", "users-api", "metrics-api"}
+FUNCTIONS = {"ingest", "maintenance", "news-api", "users-api", "metrics-api", "notify"}
 EVENTS = ROOT / "events"
 
 
@@ -230,8 +230,8 @@ def test_functions_are_configured_as_the_template_says(aws, stack):
         # moto records the architecture wrongly; the template is what Lambda receives.
         assert template["Resources"][logical]["Properties"]["Architectures"] == ["arm64"], function
         env = config["Environment"]["Variables"]
-        named = {env["NEWS_TABLE"], env["USERS_TABLE"], env["METRICS_TABLE"]}
-        assert named == tables and len(named) == 3, (function, env)
+        named = {env["NEWS_TABLE"], env["USERS_TABLE"], env["METRICS_TABLE"], env["ALERTS_TABLE"]}
+        assert named == tables and len(named) == 4, (function, env)
         assert env["ARCHIVE_BUCKET"] in buckets, (function, env)
 
 
@@ -287,6 +287,8 @@ def test_the_deployed_functions_work_on_the_stacks_tables_and_bucket(aws, moto_u
         assert users.api("users-create.json")[0] == 201
         status, body = users.api("users-me-get.json")
         assert (status, body["email"]) == (200, "fan@example.com"), body
+        status, body = users.api("subscriptions-list.json")
+        assert status == 200, body
         assert users.api("users-me-delete.json")[0] == 204
         assert users.api("users-me-get.json")[0] == 404
 
@@ -294,6 +296,12 @@ def test_the_deployed_functions_work_on_the_stacks_tables_and_bucket(aws, moto_u
         assert metrics.api("metrics-put-batch.json")[0] == 201
         status, body = metrics.api("metrics-list.json")
         assert (status, len(body["items"])) == (200, 5), body
+
+    # A stream batch with no subscription stored: every subscription read (by_kind), nothing sent,
+    # nothing to retry.
+    with run(aws, moto_url, resources, "notify", "notify") as notify:
+        answer = notify.invoke((EVENTS / "notify-stream.json").read_bytes())
+        assert answer == {"batchItemFailures": []}, f"{answer}\n{notify.logs()}"
 
     with run(aws, moto_url, resources, "maintenance", "maintenance", FEEDS_JSON=feeds) as maintenance:
         report = maintenance.invoke((EVENTS / "maintenance-schedule.json").read_bytes())

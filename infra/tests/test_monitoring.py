@@ -75,7 +75,7 @@ class Stack:
         return [(logical_base(logical), p) for logical, k, p, _ in Resolver(self.template, **self.params).resources() if k == kind]
 
     def functions(self):
-        """(logical id without CDK's hash, resolved properties) of the five product functions."""
+        """(logical id without CDK's hash, resolved properties) of the six product functions."""
         return [(logical_base(logical), p) for logical, _, p, res in Resolver(self.template, **self.params).resources()
                 if is_product_function(res)]
 
@@ -136,6 +136,29 @@ def test_a_feed_failing_in_every_run_for_45_minutes_alarms_on_the_metric_the_cod
     assert (alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (3, 3)
     assert alarm["missing_data"] == "notBreaching"
     assert alarm["actions"] == ["${AlarmTopic}"]
+
+
+# ---------------------------------------------------------------- alerts
+
+def notify_metric(field):
+    """The name the notify function's EMF line gives one of its report's counts (functions/notify/src/lib.rs)."""
+    found = re.search(rf'\("(\w+)", report\.{field}\)', _source("functions/notify/src/lib.rs"))
+    assert found, f"the notify function emits no metric of report.{field}"
+    return found.group(1)
+
+
+def test_alert_delivery_failures_alarm_on_the_metric_the_notify_function_emits(stack):
+    _, alarm = stack.alarm_watching(notify_metric("failed"))
+    assert alarm["watches"] == metric(notify_metric("failed"), "Sum", 300)
+    assert (alarm["comparison"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 10.0)
+    assert (alarm["evaluation_periods"], alarm["missing_data"]) == (1, "notBreaching")
+
+
+def test_the_notify_function_falling_behind_its_stream_alarms(stack):
+    _, alarm = stack.alarm_watching("IteratorAge")
+    assert alarm["watches"] == "AWS/Lambda/IteratorAge{FunctionName=${NotifyFunction}}:Maximum@300"
+    assert (alarm["comparison"], alarm["threshold"]) == ("GreaterThanThreshold", 60000.0)
+    assert (alarm["evaluation_periods"], alarm["missing_data"]) == (1, "notBreaching")
 
 
 # ---------------------------------------------------------------- freshness
@@ -201,12 +224,13 @@ def test_the_dashboard_body_is_json_and_draws_every_function_table_api_and_inges
     drawn = {m for w in widgets.values() for m in w["metrics"]}
 
     functions = {logical for logical, _ in stack.functions()}
-    assert functions == {"IngestFunction", "MaintenanceFunction", "NewsApiFunction", "UsersApiFunction", "MetricsApiFunction"}
+    assert functions == {"IngestFunction", "MaintenanceFunction", "NewsApiFunction", "UsersApiFunction", "MetricsApiFunction",
+                         "NotifyFunction"}
     for fn in functions:
         for name in ("Errors", "Throttles"):
             assert f"AWS/Lambda/{name}{{FunctionName=${{{fn}}}}}:Sum@300" in drawn, (fn, name)
     tables = {logical for logical, _ in stack.resources("AWS::DynamoDB::Table")}
-    assert tables == {"NewsTable", "UsersTable", "MetricsTable"}
+    assert tables == {"NewsTable", "UsersTable", "MetricsTable", "AlertsTable"}
     for table in tables:
         for name in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"):
             assert f"AWS/DynamoDB/{name}{{TableName=${{{table}}}}}:Sum@300" in drawn, (table, name)
@@ -223,6 +247,9 @@ def test_the_dashboard_body_is_json_and_draws_every_function_table_api_and_inges
     name, dimension = feed_metric()
     searches = [m[1] for m in drawn if isinstance(m, tuple)]
     assert f"SEARCH('{{{namespace()},{dimension}}} MetricName=\"{name}\"', 'Sum', 900)" in searches
+    for field in ("delivered", "failed"):
+        assert metric(notify_metric(field), "Sum", 300) in drawn, field
+    assert "AWS/Lambda/IteratorAge{FunctionName=${NotifyFunction}}:Maximum@300" in drawn
 
 
 # ---------------------------------------------------------------- retention
@@ -287,11 +314,11 @@ def _role_grants_trace_writes(template, role):
 
 
 def test_every_function_is_traced_and_may_send_its_subsegments(sam_cfn, cdk):
-    """Active X-Ray tracing on each of the five functions of both stacks, with a role that may
+    """Active X-Ray tracing on each of the six functions of both stacks, with a role that may
     send the subsegments shared::aws::xray reports for every DynamoDB and S3 call."""
     for stack, template in (("sam", sam_cfn), ("cdk", cdk)):
         functions = {k: r["Properties"] for k, r in template["Resources"].items() if is_product_function(r)}
-        assert len(functions) == 5, (stack, sorted(functions))
+        assert len(functions) == 6, (stack, sorted(functions))
         for logical, fn in functions.items():
             assert fn.get("TracingConfig") == {"Mode": "Active"}, (stack, logical)
             assert _role_grants_trace_writes(template, fn["Role"]["Fn::GetAtt"][0]), (stack, logical)

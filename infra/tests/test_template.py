@@ -10,7 +10,7 @@ from conftest import ROOT
 from model import Resolver, allow_statements, http_api, sam_functions, tables
 from test_access import PUBLIC_ROUTES
 
-LOGICAL = {"news": "NewsTable", "users": "UsersTable", "metrics": "MetricsTable"}
+LOGICAL = {"news": "NewsTable", "users": "UsersTable", "metrics": "MetricsTable", "alerts": "AlertsTable"}
 
 
 def test_cfn_lint_has_no_findings():
@@ -167,7 +167,8 @@ def test_a_custom_domain_needs_its_certificate(sam, domain, certificate, allowed
 
 def test_reserved_concurrency_zero_reserves_nothing_and_the_parameter_explains_the_account_limit(sam):
     reserved = {name: fn["reserved"] for name, fn in sam_functions(sam, ApiReservedConcurrency="0").items()}
-    assert reserved == {"ingest": 1, "maintenance": None, "news-api": None, "users-api": None, "metrics-api": None}
+    assert reserved == {"ingest": 1, "maintenance": None, "news-api": None, "users-api": None, "metrics-api": None,
+                        "notify": None}
     parameter = sam["Parameters"]["ApiReservedConcurrency"]
     assert parameter["Default"] == 10 and parameter["MinValue"] == 0
     assert "100 unreserved" in parameter["Description"]

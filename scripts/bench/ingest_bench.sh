@@ -20,7 +20,7 @@ export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 # The feed server is on loopback, which the fetcher refuses unless allowed by name.
 export FEEDS_ALLOW_PRIVATE=127.0.0.1
 export AWS_ENDPOINT_URL_DYNAMODB="$TRACKER_TEST_DYNAMODB_URL" AWS_ENDPOINT_URL_S3="$TRACKER_TEST_S3_URL"
-export NEWS_TABLE="bench-$RANDOM-news" USERS_TABLE="bench-$RANDOM-users" METRICS_TABLE="bench-$RANDOM-metrics" ARCHIVE_BUCKET="bench-$RANDOM"
+export NEWS_TABLE="bench-$RANDOM-news" USERS_TABLE="bench-$RANDOM-users" METRICS_TABLE="bench-$RANDOM-metrics" ALERTS_TABLE="bench-$RANDOM-alerts" ARCHIVE_BUCKET="bench-$RANDOM"
 for run in first unchanged; do
   RUST_LOG=shared::store::dynamo=debug /usr/bin/time -v target/release/tracker ingest --once --store dynamodb --create-tables \
     --feeds "$WORK/feeds.json" >"$WORK/$run.json" 2>"$WORK/$run.err"

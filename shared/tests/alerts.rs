@@ -3,11 +3,6 @@
 //! 500, pausing on 410 and on repeated failures, redirects not followed, and non-public
 //! destinations refused when a subscription is created and when an alert is sent.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::Router;
 use chrono::TimeZone;
 use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
 use shared::alerts::{
@@ -18,78 +13,9 @@ use shared::classify::Category;
 use shared::model::NewsItem;
 use shared::store::Store;
 use shared::testing;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use shared::testing::receiver::Receiver;
+use std::sync::Arc;
 use std::time::Duration;
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<Received>>>,
-    /// Answers still to give per path (then 200).
-    script: Arc<Mutex<HashMap<String, Vec<u16>>>>,
-}
-
-impl Receiver {
-    fn got(&self, path: &str) -> Vec<Received> {
-        let got = self.got.lock().expect("lock");
-        got.iter().filter(|r| r.path == path).cloned().collect()
-    }
-}
-
-async fn receive(
-    State(receiver): State<Receiver>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> impl IntoResponse {
-    receiver.got.lock().expect("lock").push(Received {
-        path: path.clone(),
-        headers,
-        body: body.to_vec(),
-    });
-    let status = {
-        let mut script = receiver.script.lock().expect("lock");
-        script
-            .get_mut(&path)
-            .filter(|answers| !answers.is_empty())
-            .map_or(200, |answers| answers.remove(0))
-    };
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    if status.is_redirection() {
-        return (status, [("location", "https://example.com/elsewhere")]).into_response();
-    }
-    status.into_response()
-}
-
-/// A receiver on 127.0.0.1: `(base URL, receiver)`.
-async fn receiver(script: &[(&str, &[u16])]) -> (String, Receiver) {
-    let receiver = Receiver::default();
-    {
-        let mut scripted = receiver.script.lock().expect("lock");
-        for (path, answers) in script {
-            scripted.insert((*path).to_owned(), answers.to_vec());
-        }
-    }
-    let app = Router::new()
-        .route("/{path}", post(receive))
-        .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), receiver)
-}
 
 /// Local receivers allowed, fast retries.
 fn local_sender() -> HttpSender {
@@ -140,13 +66,12 @@ async fn subscribe(store: &dyn Store, owner: &str, url: String) -> Subscription 
 
 async fn delivery(harness: testing::Harness) {
     let store = harness.store.clone();
-    let (base, receiver) =
-        receiver(&[("flaky", &[500]), ("gone", &[410]), ("moved", &[302])]).await;
+    let receiver = Receiver::start(&[("flaky", &[500]), ("gone", &[410]), ("moved", &[302])]).await;
     let owner = uuid::Uuid::now_v7().to_string();
-    let ok = subscribe(store.as_ref(), &owner, format!("{base}/ok")).await;
-    let flaky = subscribe(store.as_ref(), &owner, format!("{base}/flaky")).await;
-    let gone = subscribe(store.as_ref(), &owner, format!("{base}/gone")).await;
-    let moved = subscribe(store.as_ref(), &owner, format!("{base}/moved")).await;
+    let ok = subscribe(store.as_ref(), &owner, receiver.url("ok")).await;
+    let flaky = subscribe(store.as_ref(), &owner, receiver.url("flaky")).await;
+    let gone = subscribe(store.as_ref(), &owner, receiver.url("gone")).await;
+    let moved = subscribe(store.as_ref(), &owner, receiver.url("moved")).await;
     let notifier = Notifier {
         store: store.clone(),
         sender: Arc::new(local_sender()),
@@ -176,14 +101,7 @@ async fn delivery(harness: testing::Harness) {
     let got = receiver.got("ok");
     assert_eq!(got.len(), 1);
     let request = &got[0];
-    let header = |name: &str| {
-        request
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let header = |name: &str| request.header(name).to_owned();
     let timestamp: i64 = header("x-timestamp").parse().expect("timestamp");
     assert!((chrono::Utc::now().timestamp() - timestamp).abs() < 60);
     assert_eq!(
@@ -194,7 +112,7 @@ async fn delivery(harness: testing::Harness) {
         header("x-delivery-id"),
         format!("{}:{}", ok.id, items[0].id)
     );
-    let body: serde_json::Value = serde_json::from_slice(&request.body).expect("JSON");
+    let body = request.json();
     assert_eq!(body["event"], "news.item");
     assert_eq!(body["item"]["id"], items[0].id.as_str());
     assert_eq!(
@@ -255,9 +173,9 @@ async fn delivery(harness: testing::Harness) {
 
 async fn repeated_failures_pause(harness: testing::Harness) {
     let store = harness.store.clone();
-    let (base, receiver) = receiver(&[("down", &[503; 20])]).await;
+    let receiver = Receiver::start(&[("down", &[503; 20])]).await;
     let owner = uuid::Uuid::now_v7().to_string();
-    let down = subscribe(store.as_ref(), &owner, format!("{base}/down")).await;
+    let down = subscribe(store.as_ref(), &owner, receiver.url("down")).await;
     let sender = HttpSender::new(DeliveryConfig {
         attempts: 1,
         ..DeliveryConfig::local()
@@ -357,11 +275,11 @@ async fn loopback_private_and_metadata_destinations_are_refused() {
 
     // A subscription stored pointing at loopback (as if DNS changed after it was created) is
     // refused when an alert is sent: nothing reaches the receiver.
-    let (base, receiver) = receiver(&[]).await;
+    let receiver = Receiver::start(&[]).await;
     let harness = testing::sqlite().await;
     let owner = uuid::Uuid::now_v7().to_string();
-    let url = base.replace("http://", "https://");
-    let sub = subscribe(harness.store.as_ref(), &owner, format!("{url}/ok")).await;
+    let url = receiver.url("ok").replace("http://", "https://");
+    let sub = subscribe(harness.store.as_ref(), &owner, url).await;
     let attempts = sender
         .send(
             &sub,

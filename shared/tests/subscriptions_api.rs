@@ -4,15 +4,15 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 use shared::alerts::deliver::{DeliveryConfig, HttpSender};
 use shared::alerts::{signature, SubscriptionStatus};
 use shared::api::{router, AppState};
 use shared::auth::Caller;
+use shared::testing::receiver::Receiver;
 use shared::testing::{self, access::user_caller};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 const ALICE: &str = "0195f0a2-7c5e-7d6b-8a1f-00000000a11c";
@@ -44,32 +44,6 @@ async fn call(
     )
 }
 
-/// A receiver on 127.0.0.1 recording each body and its headers.
-async fn receiver() -> (String, Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>) {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let record = got.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(
-            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-                let record = record.clone();
-                async move {
-                    record.lock().expect("lock").push((headers, body.to_vec()));
-                    StatusCode::NO_CONTENT
-                }
-            },
-        ),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}/hook"), got)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_belong_to_their_owner_and_send_test_alerts() {
     let harness = testing::sqlite().await;
@@ -90,7 +64,8 @@ async fn subscriptions_belong_to_their_owner_and_send_test_alerts() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (url, got) = receiver().await;
+    let receiver = Receiver::start(&[("hook", &[204])]).await;
+    let url = receiver.url("hook");
 
     let new = json!({"filters": {"categories": ["Trade"], "teams": ["bos"], "players": ["jrue holiday"]},
                      "channel": {"type": "webhook", "url": url}});
@@ -175,18 +150,17 @@ async fn subscriptions_belong_to_their_owner_and_send_test_alerts() {
     let (status, result) = call(&app, alice(), "POST", &format!("{path}/test"), None).await;
     assert_eq!(status, StatusCode::OK, "{result}");
     assert_eq!(result["delivered"], true, "{result}");
-    let received = got.lock().expect("lock").clone();
+    let received = receiver.got("hook");
     assert_eq!(received.len(), 1);
-    let (headers, body) = &received[0];
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    };
-    let timestamp: i64 = header("x-timestamp").parse().expect("timestamp");
-    assert_eq!(header("x-signature"), signature(&secret, timestamp, body));
-    let alert: Value = serde_json::from_slice(body).expect("JSON");
+    let timestamp: i64 = received[0]
+        .header("x-timestamp")
+        .parse()
+        .expect("timestamp");
+    assert_eq!(
+        received[0].header("x-signature"),
+        signature(&secret, timestamp, &received[0].body)
+    );
+    let alert = received[0].json();
     assert_eq!(alert["event"], "test");
     let (status, deliveries) =
         call(&app, alice(), "GET", &format!("{path}/deliveries"), None).await;

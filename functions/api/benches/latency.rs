@@ -141,16 +141,8 @@ async fn bench(name: &str, harness: Harness) {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs this binary too; only `cargo bench` (which passes --bench) measures.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    println!("| store | route | p50 ms | p99 ms |\n| --- | --- | --- | --- |");
-    runtime.block_on(async {
+    testing::run_bench(|| async {
+        println!("| store | route | p50 ms | p99 ms |\n| --- | --- | --- | --- |");
         bench("embedded (SQLite)", testing::sqlite().await).await;
         if std::env::var_os(testing::DYNAMODB_ENV).is_some() {
             bench("DynamoDB Local", testing::dynamo().await).await;

@@ -151,15 +151,7 @@ async fn report(size: usize, app: &axum::Router, store: &shared::store::dynamo::
 }
 
 fn main() {
-    // `cargo test --all-targets` runs this binary too; only `cargo bench` (which passes --bench) measures.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
+    testing::run_bench(|| async {
         let store = testing::dynamo_store().await;
         let app = router(AppState {
             store: Arc::new(store.clone()),

@@ -85,10 +85,11 @@ async fn seed(store: Arc<dyn Store>) {
 /// The in-process router over `harness`, seeded.
 async fn seeded_router(harness: &Harness) -> Api<'static> {
     seed(harness.store.clone()).await;
+    let sender = HttpSender::new(DeliveryConfig::default()).expect("sender");
     Api::Router(app(AppState {
         store: harness.store.clone(),
         metrics_retention: None,
-        sender: None,
+        sender: Some(Arc::new(sender)),
     }))
 }
 
@@ -160,6 +161,15 @@ async fn every_event(app: &Api<'_>) {
             .is_some_and(|r| r.iter().any(|r| r["id"] == s["item"]["id"]))),
         "{body}"
     );
+    // hooks.example.com resolves nowhere: refused, as any destination that is not public.
+    let (status, body) = app.invoke("subscriptions-create.json").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "destination_refused"),
+        "{body}"
+    );
+    let (status, body) = app.invoke("subscriptions-list.json").await;
+    assert_eq!((status, &body["items"]), (200, &serde_json::json!([])));
     let (status, body) = app.invoke("sources.json").await;
     assert_eq!(status, 200, "{body}");
     let feeds: Vec<&str> = body
@@ -324,10 +334,12 @@ async fn every_event_through_the_api_binary_under_the_emulator() {
 #[test]
 fn every_event_file_is_covered() {
     let source = include_str!("events.rs");
+    // Tested with their functions (functions/ingest, functions/maintenance, functions/notify).
     let ingest_events = [
         "ingest-schedule.json",
         "ingest-scheduler-v2.json",
         "maintenance-schedule.json",
+        "notify-stream.json",
     ];
     for entry in std::fs::read_dir(EVENTS).expect("events/") {
         let name = entry

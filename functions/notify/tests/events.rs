@@ -3,15 +3,14 @@
 //! sends nothing, a store failure reports the batch for retry), and the binary under AWS's
 //! Lambda emulator, which refuses a loopback receiver as deployed.
 
-use axum::routing::post;
-use axum::Router;
 use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
 use shared::alerts::{subscription, NewSubscription, Outcome, Subscription};
 use shared::store::dynamo::DynamoStore;
 use shared::store::schema::TableNames;
 use shared::store::AlertStore;
+use shared::testing::receiver::Receiver;
 use shared::testing::{self, emulator};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const EVENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -20,31 +19,6 @@ const EVENT: &str = concat!(
 
 fn event() -> aws_lambda_events::dynamodb::Event {
     serde_json::from_str(&std::fs::read_to_string(EVENT).expect("event")).expect("a stream event")
-}
-
-/// A receiver on 127.0.0.1 counting what it gets: `(url, bodies)`.
-async fn receiver() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let record = got.clone();
-    let app = Router::new().route(
-        "/hook",
-        post(move |body: axum::body::Bytes| {
-            let record = record.clone();
-            async move {
-                let value = serde_json::from_slice(&body).unwrap_or_default();
-                record.lock().expect("lock").push(value);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}/hook"), got)
 }
 
 async fn subscribe(store: &dyn AlertStore, url: &str, teams: &[&str]) -> Subscription {
@@ -69,7 +43,8 @@ fn uuid_like() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_batch_alerts_once_and_a_replay_sends_nothing() {
     let store = Arc::new(testing::dynamo_store().await);
-    let (url, got) = receiver().await;
+    let receiver = Receiver::start(&[]).await;
+    let url = receiver.url("hook");
     let celtics = subscribe(store.as_ref(), &url, &["BOS"]).await;
     subscribe(store.as_ref(), &url, &["LAL"]).await;
     let notifier = Notifier {
@@ -88,15 +63,16 @@ async fn the_stream_batch_alerts_once_and_a_replay_sends_nothing() {
 
     let response = notify::handle(&notifier, &event).await;
     assert!(response.batch_item_failures.is_empty());
-    let bodies = got.lock().expect("lock").clone();
-    assert_eq!(bodies.len(), 1, "the Celtics subscription only: {bodies:?}");
-    assert_eq!(bodies[0]["item"]["title"], news[0].title.as_str());
-    assert_eq!(bodies[0]["subscription_id"], celtics.id.as_str());
+    let got = receiver.got("hook");
+    assert_eq!(got.len(), 1, "the Celtics subscription only: {got:?}");
+    let body = got[0].json();
+    assert_eq!(body["item"]["title"], news[0].title.as_str());
+    assert_eq!(body["subscription_id"], celtics.id.as_str());
 
     let replay = notify::handle(&notifier, &event).await;
     assert!(replay.batch_item_failures.is_empty());
     assert_eq!(
-        got.lock().expect("lock").len(),
+        receiver.got("hook").len(),
         1,
         "a replayed batch sends nothing twice"
     );
@@ -131,8 +107,13 @@ async fn a_store_failure_reports_the_batch_for_retry() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_under_the_emulator_refuses_a_loopback_receiver() {
     let store = testing::dynamo_store().await;
-    let (url, got) = receiver().await;
-    let sub = subscribe(&store, &url.replace("http://", "https://"), &["BOS"]).await;
+    let receiver = Receiver::start(&[]).await;
+    let sub = subscribe(
+        &store,
+        &receiver.url("hook").replace("http://", "https://"),
+        &["BOS"],
+    )
+    .await;
     let mut env = emulator::local_aws_env();
     env.extend(emulator::table_env(store.tables()));
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_notify"));
@@ -144,7 +125,7 @@ async fn the_binary_under_the_emulator_refuses_a_loopback_receiver() {
         "{response}\n{}",
         function.log()
     );
-    assert!(got.lock().expect("lock").is_empty());
+    assert!(receiver.got("hook").is_empty());
     let attempts = store.list_attempts(&sub.id, 10).await.expect("attempts");
     assert_eq!(attempts.len(), 1, "{}", function.log());
     assert_eq!(attempts[0].outcome, Outcome::Refused);

@@ -131,7 +131,7 @@ impl HttpSender {
                 }
             }
             Err(err) => {
-                let text = describe(&err);
+                let text = crate::fetch::describe(&err);
                 if text.contains("no public address") {
                     (Outcome::Refused, None, Some(text))
                 } else {
@@ -140,18 +140,6 @@ impl HttpSender {
             }
         }
     }
-}
-
-/// An error with its causes.
-fn describe(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[async_trait]

@@ -303,6 +303,18 @@ pub struct DeliveryAttempt {
     pub duration_ms: u64,
 }
 
+impl DeliveryAttempt {
+    /// Its place in a subscription's attempts: by time (to the microsecond), then item and try.
+    pub fn sort_key(&self) -> String {
+        format!(
+            "{}#{}#{}",
+            self.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            self.item_id,
+            self.attempt
+        )
+    }
+}
+
 /// The JSON body a generic webhook receives.
 #[derive(Debug, Clone, Serialize)]
 pub struct WebhookBody<'a> {

@@ -233,7 +233,7 @@ fn retry_after(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// A reqwest error with its cause chain, which names timeouts and DNS failures.
-fn describe(err: &reqwest::Error) -> String {
+pub(crate) fn describe(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

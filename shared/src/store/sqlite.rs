@@ -784,12 +784,7 @@ impl AlertStore for SqliteStore {
         attempt: &DeliveryAttempt,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let key = format!(
-            "{}#{}#{}",
-            attempt.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-            attempt.item_id,
-            attempt.attempt
-        );
+        let key = attempt.sort_key();
         let (subscription, doc) = (attempt.subscription_id.clone(), to_json(attempt)?);
         self.run(move |conn| {
             conn.execute(

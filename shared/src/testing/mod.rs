@@ -5,6 +5,7 @@
 pub mod access;
 pub mod emulator;
 pub mod fuzz;
+pub mod receiver;
 
 use crate::archive::LocalArchive;
 #[cfg(feature = "s3")]
@@ -37,6 +38,20 @@ fn endpoint(var: &str, what: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{what} is not running: {var} is unset. Run the tests with scripts/test.sh, which starts it.")
     })
+}
+
+/// Runs a `harness = false` bench's body on a multi-thread runtime, only under `cargo bench`
+/// (which passes `--bench`): `cargo test --all-targets` runs bench binaries too, and they must
+/// then do nothing.
+pub fn run_bench<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(body());
 }
 
 /// A free TCP port on 127.0.0.1 (bound, read and released).

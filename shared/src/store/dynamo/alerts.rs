@@ -14,16 +14,6 @@ fn subscription_key(id: &str) -> String {
     format!("sub#{id}")
 }
 
-/// The attempt's sort key: newest last by time, unique per item and try.
-fn attempt_key(attempt: &DeliveryAttempt) -> String {
-    format!(
-        "attempt#{}#{}#{}",
-        attempt.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-        attempt.item_id,
-        attempt.attempt
-    )
-}
-
 fn is_condition_failed<E: ProvideErrorMetadata>(
     err: &aws_sdk_dynamodb::error::SdkError<E>,
 ) -> bool {
@@ -220,7 +210,7 @@ impl AlertStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let mut item = to_item(attempt)?;
         item.insert("pk".into(), s(subscription_key(&attempt.subscription_id)));
-        item.insert("sk".into(), s(attempt_key(attempt)));
+        item.insert("sk".into(), s(format!("attempt#{}", attempt.sort_key())));
         item.insert(
             "expires_at".into(),
             AttributeValue::N(expires_at.to_string()),
