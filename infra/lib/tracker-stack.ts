@@ -237,21 +237,29 @@ export class TrackerStack extends Stack {
     // Listings Query the indexes; /news/stats reads the stats counters with BatchGetItem.
     allow(newsApi, "NewsTableRead", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
       [news.tableArn, `${news.tableArn}/index/by_time`, `${news.tableArn}/index/by_category`, `${news.tableArn}/index/by_source`, `${news.tableArn}/index/by_category_source`, `${news.tableArn}/index/by_team`, `${news.tableArn}/index/by_story`]);
-    const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions });
+    // Email alerts: one SNS topic per email subscription, named with this prefix.
+    const alertTopicPrefix = `nba-tracker-${stage}-alert-`;
+    const alertTopics = `arn:${this.partition}:sns:${this.region}:${this.account}:${alertTopicPrefix}*`;
+    const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions, env: { ALERTS_TOPIC_PREFIX: alertTopicPrefix } });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
     // A user's subscriptions and their delivery attempts (keys under the user and the subscription:
     // no index); a test alert records its attempt.
     allow(usersApi, "AlertsTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [alerts.tableArn]);
+    // An email subscription's own SNS topic: created with the address subscribed (SNS asks it to
+    // confirm), deleted with the subscription; a test alert publishes to it.
+    allow(usersApi, "AlertEmailTopics", ["sns:CreateTopic", "sns:Subscribe", "sns:DeleteTopic", "sns:Publish"], [alertTopics]);
     const metricsApi = rust("MetricsApiFunction", "metrics-api", "api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
     allow(metricsApi, "MetricsTableWrite", ["dynamodb:BatchWriteItem", "dynamodb:Query"], [metrics.tableArn]);
 
-    const notifyFunction = rust("NotifyFunction", "notify", "notify", { timeout: Duration.seconds(60) });
+    const notifyFunction = rust("NotifyFunction", "notify", "notify", { timeout: Duration.seconds(60), env: { ALERTS_TOPIC_PREFIX: alertTopicPrefix } });
     // Every subscription (by_kind); a conditional PutItem claims each (subscription, item) before
     // sending, attempts are PutItem, pausing a subscription is a versioned PutItem (GetItem on a conflict).
     allow(notifyFunction, "AlertsTableDeliver", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], [alerts.tableArn, `${alerts.tableArn}/index/by_kind`]);
     allow(notifyFunction, "NewsStreamRead", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [news.tableStreamArn!]);
     // The stream trigger's on-failure destination: batches that failed after their retries.
     allow(notifyFunction, "FailedRecordsSend", ["sqs:SendMessage"], [failed.queueArn]);
+    // Email alerts: a message to the subscription's own topic.
+    allow(notifyFunction, "AlertEmailPublish", ["sns:Publish"], [alertTopics]);
     // The notify function's trigger, as template.yaml declares it: not DynamoEventSource, whose
     // grantStreamRead allows dynamodb:ListStreams on "*", and whose SqsDlq grants more than
     // SendMessage (the statements above grant what the mapping needs). Only inserted news items

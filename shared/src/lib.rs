@@ -12,7 +12,7 @@ pub mod alerts;
 pub mod api;
 pub mod archive;
 pub mod auth;
-#[cfg(any(feature = "dynamodb", feature = "s3"))]
+#[cfg(any(feature = "dynamodb", feature = "s3", feature = "sns"))]
 pub mod aws;
 pub mod backfill;
 pub mod classify;

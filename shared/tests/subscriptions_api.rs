@@ -2,8 +2,7 @@
 //! changes a subscription, refused destinations are 422s, a test alert reaches the receiver
 //! and joins the deliveries, resuming clears a pause, and deleting the user deletes them.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use serde_json::{json, Value};
 use shared::alerts::deliver::{DeliveryConfig, HttpSender};
@@ -13,7 +12,6 @@ use shared::auth::Caller;
 use shared::testing::receiver::Receiver;
 use shared::testing::{self, access::user_caller};
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const ALICE: &str = "0195f0a2-7c5e-7d6b-8a1f-00000000a11c";
 const BOB: &str = "0195f0a2-7c5e-7d6b-8a1f-000000000b0b";
@@ -25,23 +23,7 @@ async fn call(
     uri: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let mut request = request
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request");
-    request.extensions_mut().insert(caller);
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    testing::call_as(app, caller, method, uri, body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,7 +56,7 @@ pub fn app(state: shared::api::AppState) -> axum::Router {
 pub async fn run() -> Result<(), lambda_http::Error> {
     shared::logs::init_lambda();
     let store = shared::config::aws_store().await;
-    let sender = shared::alerts::deliver::HttpSender::new(Default::default())?;
-    let state = shared::config::api_state(Arc::new(store), Some(Arc::new(sender)))?;
+    let sender = shared::config::alerts_sender().await?;
+    let state = shared::config::api_state(Arc::new(store), Some(sender))?;
     lambda_http::run(app(state)).await
 }

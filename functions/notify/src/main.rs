@@ -1,7 +1,7 @@
 //! The notify Lambda: triggered by the news table's stream (new items only).
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use shared::alerts::deliver::{HttpSender, Notifier};
+use shared::alerts::deliver::Notifier;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     let store = shared::config::aws_store().await;
     let notifier = Notifier {
         store: Arc::new(store),
-        sender: Arc::new(HttpSender::new(Default::default())?),
+        sender: shared::config::alerts_sender().await?,
     };
     let notifier = &notifier;
     lambda_runtime::run(service_fn(

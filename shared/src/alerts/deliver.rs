@@ -145,7 +145,10 @@ impl HttpSender {
 #[async_trait]
 impl Sender for HttpSender {
     async fn check(&self, channel: &Channel) -> Option<String> {
-        let raw = channel.url();
+        if let Channel::Email { .. } = channel {
+            return Some("email alerts need the AWS deployment (Amazon SNS)".into());
+        }
+        let raw = channel.target();
         if raw.len() > MAX_URL_BYTES {
             return Some(format!("the URL is longer than {MAX_URL_BYTES} bytes"));
         }
@@ -190,7 +193,7 @@ impl Sender for HttpSender {
         let delivery_id = format!("{}:{}", sub.id, item.id);
         let item_id = if test { "test" } else { item.id.as_str() };
         let mut attempts = Vec::new();
-        let url = reqwest::Url::parse(sub.channel.url());
+        let url = reqwest::Url::parse(sub.channel.target());
         for n in 1..=self.config.attempts.max(1) {
             let started = Instant::now();
             let at = chrono::Utc::now();

@@ -8,6 +8,8 @@
 
 #[cfg(feature = "http")]
 pub mod deliver;
+#[cfg(all(feature = "http", feature = "sns"))]
+pub mod email;
 
 use crate::classify::Category;
 use crate::model::time::{rfc3339, Timestamp};
@@ -128,13 +130,20 @@ pub enum Channel {
         /// An `https` URL.
         url: String,
     },
+    /// Email through Amazon SNS (on AWS only): SNS asks the address to confirm first and sends
+    /// it nothing until it does.
+    Email {
+        /// The address.
+        address: String,
+    },
 }
 
 impl Channel {
-    /// The URL alerts are posted to.
-    pub fn url(&self) -> &str {
+    /// Where alerts go: the URL, or the email address.
+    pub fn target(&self) -> &str {
         match self {
             Channel::Webhook { url } | Channel::Slack { url } | Channel::Discord { url } => url,
+            Channel::Email { address } => address,
         }
     }
 }
@@ -170,6 +179,9 @@ pub struct Subscription {
     /// Deliveries that failed in a row.
     #[serde(default)]
     pub consecutive_failures: u32,
+    /// The SNS topic of an email subscription (see [`Sender::enroll`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_topic: Option<String>,
     /// Creation time.
     #[serde(with = "rfc3339")]
     pub created_at: Timestamp,
@@ -411,7 +423,40 @@ pub fn body(sub: &Subscription, item: &NewsItem, test: bool) -> serde_json::Valu
                 "allowed_mentions": {"parse": []},
             })
         }
+        Channel::Email { .. } => {
+            let (subject, text) = email(item, test);
+            serde_json::json!({"subject": subject, "text": text})
+        }
     }
+}
+
+/// Longest email subject SNS accepts, in characters.
+const MAX_SUBJECT_CHARS: usize = 100;
+
+/// An email alert's subject (printable ASCII, at most 100 characters, as SNS requires) and
+/// plain text.
+pub fn email(item: &NewsItem, test: bool) -> (String, String) {
+    let teams = if item.teams.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", item.teams.join(", "))
+    };
+    let prefix = if test { "[test] " } else { "" };
+    let subject: String = format!("{prefix}{}{teams}: {}", item.category, item.title)
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
+        .take(MAX_SUBJECT_CHARS)
+        .collect();
+    let mut text = format!("{}\n\n{}\n", item.title, item.summary);
+    if let Some(link) = &item.link {
+        text.push_str(&format!("\n{link}\n"));
+    }
+    text.push_str(&format!(
+        "\n{} · reported by {}{teams}\n\nYou get this because you subscribed on NBA Trade Tracker; \
+         pause or delete the subscription there to stop.\n",
+        item.category, item.source
+    ));
+    (subject.trim().to_owned(), text)
 }
 
 /// Slack's three control characters, escaped (a headline must not become a link or mention).
@@ -455,6 +500,7 @@ pub fn subscription(
         status: SubscriptionStatus::Active,
         paused_reason: None,
         consecutive_failures: 0,
+        email_topic: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -489,6 +535,13 @@ pub trait Sender: Send + Sync {
     /// Why alerts may not go to `channel`'s URL (scheme, length, an address that is not
     /// public, a name that does not resolve), or `None`.
     async fn check(&self, channel: &Channel) -> Option<String>;
+    /// Prepares what a new or changed channel needs before alerts can go to it (an email
+    /// subscription's SNS topic, recorded on `sub`); the error says why it could not.
+    async fn enroll(&self, _sub: &mut Subscription) -> Result<(), String> {
+        Ok(())
+    }
+    /// Undoes [`Sender::enroll`] for a subscription deleted or moved to another channel.
+    async fn retire(&self, _sub: &Subscription) {}
     /// Sends `item` to `sub` (`test`: as a test alert), retrying 5xx answers and timeouts with
     /// backoff; one attempt per try, the last one last.
     async fn send(&self, sub: &Subscription, item: &NewsItem, test: bool) -> Vec<DeliveryAttempt>;

@@ -33,6 +33,18 @@ fn sender(state: &AppState) -> Result<&Arc<dyn Sender>, ApiError> {
     })
 }
 
+/// Prepares the subscription's channel (an email topic); 502 when that fails.
+async fn enroll(state: &AppState, sub: &mut Subscription) -> Result<(), ApiError> {
+    sender(state)?.enroll(sub).await.map_err(|why| {
+        tracing::error!(error = %why, "enrolling a subscription's channel");
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "channel_unavailable",
+            "the channel could not be set up now; try again later",
+        )
+    })
+}
+
 /// 422 when alerts may not go to `channel`.
 async fn check(state: &AppState, channel: &Channel) -> Result<(), ApiError> {
     match sender(state)?.check(channel).await {
@@ -63,7 +75,10 @@ async fn owned(state: &AppState, owner: &str, id: &str) -> Result<Subscription, 
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "A device's credential", body = ErrorBody),
         (status = 409, description = "The caller has 20 subscriptions already", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid filters, or a channel URL alerts may not reach", body = ErrorBody),
+        (status = 502, description = "An email channel's topic could not be set up", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -72,7 +87,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
     let owner = own_id(caller.identity()?)?.to_owned();
     let new: NewSubscription = parse_body(body)?;
-    let sub = subscription(&owner, new, chrono::Utc::now())?;
+    let mut sub = subscription(&owner, new, chrono::Utc::now())?;
     check(&state, &sub.channel).await?;
     if state.store.list_subscriptions(&owner).await?.len() >= MAX_SUBSCRIPTIONS {
         return Err(ApiError::new(
@@ -81,7 +96,11 @@ pub async fn create(
             format!("a user may hold {MAX_SUBSCRIPTIONS} subscriptions: delete one first"),
         ));
     }
-    state.store.create_subscription(&sub).await?;
+    enroll(&state, &mut sub).await?;
+    if let Err(err) = state.store.create_subscription(&sub).await {
+        sender(&state)?.retire(&sub).await;
+        return Err(err.into());
+    }
     let mut view = sub.view();
     view.secret = Some(sub.secret);
     Ok((StatusCode::CREATED, Json(view)))
@@ -137,7 +156,10 @@ pub async fn get(
         (status = 403, description = "A device's credential", body = ErrorBody),
         (status = 404, description = "No such subscription of the caller", body = ErrorBody),
         (status = 409, description = "Version conflict", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields or a refused channel URL", body = ErrorBody),
+        (status = 502, description = "An email channel's topic could not be set up", body = ErrorBody),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -147,13 +169,20 @@ pub async fn update(
 ) -> Result<Json<SubscriptionView>, ApiError> {
     let owner = own_id(caller.identity()?)?;
     let change: SubscriptionUpdate = parse_body(body)?;
-    let mut sub = owned(&state, owner, &id).await?;
+    let before = owned(&state, owner, &id).await?;
+    let mut sub = before.clone();
     if let Some(filters) = change.filters {
         sub.filters = filters.parse()?;
     }
-    if let Some(channel) = change.channel {
+    let moved = change
+        .channel
+        .as_ref()
+        .is_some_and(|channel| *channel != before.channel);
+    if let Some(channel) = change.channel.filter(|_| moved) {
         check(&state, &channel).await?;
         sub.channel = channel;
+        sub.email_topic = None;
+        enroll(&state, &mut sub).await?;
     }
     if let Some(status) = change.status {
         if status == SubscriptionStatus::Active {
@@ -164,10 +193,13 @@ pub async fn update(
     }
     sub.version = change.version + 1;
     sub.updated_at = chrono::Utc::now();
-    found(
-        state.store.update_subscription(&sub, change.version).await,
-        "subscription",
-    )?;
+    let updated = state.store.update_subscription(&sub, change.version).await;
+    if moved {
+        // The channel not in use any more gives up what it held.
+        let unused = if updated.is_ok() { &before } else { &sub };
+        sender(&state)?.retire(unused).await;
+    }
+    found(updated, "subscription")?;
     Ok(Json(sub.view()))
 }
 
@@ -186,10 +218,14 @@ pub async fn delete(
     PathParam(id): PathParam,
 ) -> Result<StatusCode, ApiError> {
     let owner = own_id(caller.identity()?)?;
+    let sub = owned(&state, owner, &id).await?;
     found(
         state.store.delete_subscription(owner, &id).await,
         "subscription",
     )?;
+    if let Some(sender) = &state.sender {
+        sender.retire(&sub).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -242,6 +278,7 @@ pub async fn test(
     ),
     responses(
         (status = 200, description = "Attempts, newest first", body = Page<DeliveryAttempt>),
+        (status = 400, description = "Malformed parameter", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "A device's credential", body = ErrorBody),
         (status = 404, description = "No such subscription of the caller", body = ErrorBody),

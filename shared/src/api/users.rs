@@ -131,6 +131,9 @@ async fn remove(state: &AppState, user_id: &str) -> Result<StatusCode, ApiError>
             Ok(()) | Err(crate::store::StoreError::NotFound) => {}
             Err(err) => return Err(err.into()),
         }
+        if let Some(sender) = &state.sender {
+            sender.retire(&sub).await;
+        }
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,6 @@
 //! AWS clients from the standard configuration chain (environment, profile, role), honouring
-//! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_S3` for local servers.
+//! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3` and
+//! `AWS_ENDPOINT_URL_SNS` for local servers.
 //! Every client reports its calls to X-Ray ([`xray`]) when the invocation is traced.
 
 pub mod xray;
@@ -61,4 +62,13 @@ pub fn traced_s3(
         .interceptor(xray)
         .build();
     aws_sdk_s3::Client::from_conf(config)
+}
+
+/// An SNS client (email alerts), traced from the process environment.
+#[cfg(feature = "sns")]
+pub fn sns(config: &SdkConfig) -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::config::Builder::from(config)
+        .interceptor(XrayInterceptor::new())
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
 }

@@ -3,11 +3,12 @@
 //!
 //! | variable | meaning | default |
 //! | --- | --- | --- |
-//! | `NEWS_TABLE`, `USERS_TABLE`, `METRICS_TABLE` | DynamoDB table names | `nba-tracker-<table>` |
+//! | `NEWS_TABLE`, `USERS_TABLE`, `METRICS_TABLE`, `ALERTS_TABLE` | DynamoDB table names | `nba-tracker-<table>` |
 //! | `ARCHIVE_BUCKET` | S3 bucket for raw feeds and exports | required for AWS backends |
 //! | `FEEDS_JSON` | `[{"name","url","source"}]` | ESPN NBA and RealGM wiretap |
 //! | `NEWS_RETENTION_DAYS`, `METRICS_RETENTION_DAYS` | TTL of stored items, days (0: keep) | 90, 30 |
 //! | `INGEST_CONCURRENCY` | feeds fetched at once | 4 |
+//! | `ALERTS_TOPIC_PREFIX` | SNS topic name prefix of email alerts (empty: no email) | empty |
 
 mod feeds;
 
@@ -100,6 +101,23 @@ pub fn api_state(
         )?,
         sender,
     })
+}
+
+/// The deployed functions' alert sender: with [`crate::alerts::email::TOPIC_PREFIX_ENV`] set,
+/// email through SNS as well as webhooks; without it, webhooks only.
+#[cfg(all(feature = "http", feature = "sns"))]
+pub async fn alerts_sender() -> Result<Arc<dyn crate::alerts::Sender>, ConfigError> {
+    use crate::alerts::deliver::HttpSender;
+    use crate::alerts::email::{AwsSender, SnsMailer, TOPIC_PREFIX_ENV};
+    let http = HttpSender::new(Default::default()).map_err(ConfigError)?;
+    match std::env::var(TOPIC_PREFIX_ENV) {
+        Ok(prefix) if !prefix.is_empty() => {
+            let sdk = crate::aws::sdk_config().await;
+            let mail = SnsMailer::new(crate::aws::sns(&sdk), prefix);
+            Ok(Arc::new(AwsSender { http, mail }))
+        }
+        _ => Ok(Arc::new(http)),
+    }
 }
 
 /// The variable naming non-public addresses feeds may be fetched from anyway: a comma-separated

@@ -33,7 +33,7 @@ pub struct Harness {
     _dir: Option<tempfile::TempDir>,
 }
 
-#[cfg(any(feature = "dynamodb", feature = "s3"))]
+#[cfg(any(feature = "dynamodb", feature = "s3", feature = "sns"))]
 fn endpoint(var: &str, what: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{what} is not running: {var} is unset. Run the tests with scripts/test.sh, which starts it.")
@@ -73,7 +73,7 @@ pub const LOCAL_ACCESS_KEY: &str = "test";
 pub const LOCAL_REGION: &str = "us-east-1";
 
 /// AWS configuration pointing at a local endpoint with dummy credentials.
-#[cfg(any(feature = "dynamodb", feature = "s3"))]
+#[cfg(any(feature = "dynamodb", feature = "s3", feature = "sns"))]
 pub fn local_config(endpoint_url: &str) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
@@ -128,6 +128,40 @@ pub async fn dynamo() -> Harness {
         store: std::sync::Arc::new(dynamo_store().await),
         _dir: None,
     }
+}
+
+/// Calls `app` in-process as `caller`: `method uri` with an optional JSON body; the status and
+/// the body as JSON (`null` when it is not).
+pub async fn call_as(
+    app: &axum::Router,
+    caller: crate::auth::Caller,
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let mut request = request
+        .body(body.map_or_else(axum::body::Body::empty, |b| {
+            axum::body::Body::from(b.to_string())
+        }))
+        .expect("request");
+    request.extensions_mut().insert(caller);
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+/// An SNS client of the local moto server (which serves SNS beside S3).
+#[cfg(feature = "sns")]
+pub fn sns_client() -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&local_config(&endpoint(S3_ENV, "the S3 server (moto)")))
 }
 
 /// An archive on a fresh bucket of the S3 server.
