@@ -251,7 +251,7 @@ export class TrackerStack extends Stack {
     const metricsApi = rust("MetricsApiFunction", "metrics-api", "api", { reservedConcurrentExecutions, env: { METRICS_RETENTION_DAYS: String(props.metricsRetentionDays) } });
     allow(metricsApi, "MetricsTableWrite", ["dynamodb:BatchWriteItem", "dynamodb:Query"], [metrics.tableArn]);
 
-    const notifyFunction = rust("NotifyFunction", "notify", "notify", { timeout: Duration.seconds(60), env: { ALERTS_TOPIC_PREFIX: alertTopicPrefix } });
+    const notifyFunction = rust("NotifyFunction", "notify", "notify", { timeout: Duration.seconds(300), env: { ALERTS_TOPIC_PREFIX: alertTopicPrefix } });
     // Every subscription (by_kind); a conditional PutItem claims each (subscription, item) before
     // sending, attempts are PutItem, pausing a subscription is a versioned PutItem (GetItem on a conflict).
     allow(notifyFunction, "AlertsTableDeliver", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], [alerts.tableArn, `${alerts.tableArn}/index/by_kind`]);

@@ -275,7 +275,7 @@ impl Ingest {
         if parsed.is_empty() {
             return;
         }
-        let mut stories = match self.new_items_stories(parsed).await {
+        let stories = match self.new_items_stories(parsed).await {
             Ok(assigned) => assigned,
             Err(err) => {
                 tracing::warn!(error = %err, "finding stories: each new item starts its own");
@@ -285,7 +285,10 @@ impl Ingest {
         for f in fetched.iter_mut() {
             if let Ok(Step::Parsed { items, .. }) = &mut f.outcome {
                 for item in items {
-                    let story = stories.remove(&item.id).unwrap_or_else(|| item.id.clone());
+                    let story = stories
+                        .get(&item.id)
+                        .cloned()
+                        .unwrap_or_else(|| item.id.clone());
                     item.story_id = Some(story);
                 }
             }

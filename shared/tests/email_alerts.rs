@@ -75,6 +75,18 @@ async fn email_subscriptions_live_in_their_own_sns_topic() {
         metrics_retention: None,
         sender: Some(sender.clone()),
     });
+    let (status, refused) = call(
+        &app,
+        "POST",
+        "/users/me/subscriptions",
+        Some(json!({"channel": {"type": "email", "address": "someone.else@example.com"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("email_not_yours")),
+        "mail goes only to the caller's own verified address"
+    );
     let (status, created) = call(
         &app,
         "POST",

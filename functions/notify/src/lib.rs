@@ -30,38 +30,36 @@ pub fn inserted_news(record: &EventRecord) -> Option<NewsItem> {
     }
 }
 
-/// Delivers the batch's new items record by record. When the store fails, the failing record
-/// and every later one are reported, so Lambda retries from there (records already claimed are
-/// not sent again).
+/// Delivers the batch's new items, all (subscription, item) pairs at once (one slow receiver
+/// does not hold up the others), and reports for retry the records whose delivery records the
+/// store could not write, or every record when the subscriptions could not be read (alerts
+/// already claimed are not sent again).
 pub async fn handle(notifier: &Notifier, event: &Event) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
-    let mut report = NotifyReport::default();
-    let subscriptions = match notifier.store.all_subscriptions().await {
-        Ok(subscriptions) => subscriptions,
+    let news: Vec<(&EventRecord, NewsItem)> = event
+        .records
+        .iter()
+        .filter_map(|record| inserted_news(record).map(|item| (record, item)))
+        .collect();
+    let items: Vec<NewsItem> = news.iter().map(|(_, item)| item.clone()).collect();
+    let report = match notifier.notify(&items, chrono::Utc::now()).await {
+        Ok(report) => {
+            let retried = news
+                .iter()
+                .filter(|(_, item)| report.store_failures.contains(&item.id))
+                .map(|(record, _)| *record);
+            fail(&mut response, retried);
+            report
+        }
         Err(err) => {
-            tracing::error!(error = %err, "reading subscriptions: the whole batch is retried");
-            fail_from(&mut response, &event.records);
-            return response;
+            tracing::error!(error = %err, "reading subscriptions: the batch is retried");
+            fail(&mut response, event.records.iter());
+            NotifyReport::default()
         }
     };
-    for (index, record) in event.records.iter().enumerate() {
-        let Some(item) = inserted_news(record) else {
-            continue;
-        };
-        match notifier
-            .deliver(&subscriptions, &[item], chrono::Utc::now())
-            .await
-        {
-            Ok(done) => report.add(&done),
-            Err(err) => {
-                tracing::error!(event_id = %record.event_id, error = %err, "delivering: retried from this record");
-                fail_from(&mut response, &event.records[index..]);
-                break;
-            }
-        }
-    }
     tracing::info!(
         records = event.records.len(),
+        items = items.len(),
         matched = report.matched,
         delivered = report.delivered,
         failed = report.failed,
@@ -85,7 +83,7 @@ pub async fn handle(notifier: &Notifier, event: &Event) -> DynamoDbEventResponse
 }
 
 /// Reports `records` as failed, by sequence number.
-fn fail_from(response: &mut DynamoDbEventResponse, records: &[EventRecord]) {
+fn fail<'a>(response: &mut DynamoDbEventResponse, records: impl Iterator<Item = &'a EventRecord>) {
     for record in records {
         let mut failure = DynamoDbBatchItemFailure::default();
         failure.item_identifier = record.change.sequence_number.clone();

@@ -194,7 +194,9 @@ impl Sender for HttpSender {
         let item_id = if test { "test" } else { item.id.as_str() };
         let mut attempts = Vec::new();
         let url = reqwest::Url::parse(sub.channel.target());
-        for n in 1..=self.config.attempts.max(1) {
+        // A test alert answers its caller: one try, within the API's time limit.
+        let tries = if test { 1 } else { self.config.attempts.max(1) };
+        for n in 1..=tries {
             let started = Instant::now();
             let at = chrono::Utc::now();
             let (outcome, status, error) = match &url {
@@ -211,7 +213,7 @@ impl Sender for HttpSender {
                 error,
                 duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
-            if outcome != Outcome::Failed || n == self.config.attempts {
+            if outcome != Outcome::Failed || n == tries {
                 break;
             }
             tokio::time::sleep(self.config.backoff * 2u32.saturating_pow(n - 1)).await;
@@ -235,18 +237,9 @@ pub struct NotifyReport {
     pub failed: usize,
     /// Subscriptions paused by this run.
     pub paused: Vec<String>,
-}
-
-impl NotifyReport {
-    /// Adds another run's counts.
-    pub fn add(&mut self, other: &NotifyReport) {
-        self.items += other.items;
-        self.matched += other.matched;
-        self.already_delivered += other.already_delivered;
-        self.delivered += other.delivered;
-        self.failed += other.failed;
-        self.paused.extend(other.paused.iter().cloned());
-    }
+    /// Items whose delivery records could not be written (the store failed): to retry. What
+    /// was claimed is not sent again.
+    pub store_failures: Vec<String>,
 }
 
 /// How long delivery records and attempts are kept.
@@ -265,8 +258,9 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// Delivers each of `items` to every active subscription that wants it, once. A store error
-    /// stops the run (the caller retries it: what was claimed is not sent again).
+    /// Delivers each of `items` to every active subscription that wants it, once. Items the
+    /// store failed on are listed in [`NotifyReport::store_failures`] for the caller to retry;
+    /// only failing to read the subscriptions is an error.
     pub async fn notify(
         &self,
         items: &[NewsItem],
@@ -277,7 +271,7 @@ impl Notifier {
     }
 
     /// [`Notifier::notify`] with the subscriptions read already.
-    pub async fn deliver(
+    async fn deliver(
         &self,
         subscriptions: &[Subscription],
         items: &[NewsItem],
@@ -303,16 +297,21 @@ impl Notifier {
         let sends: Vec<_> = pairs
             .into_iter()
             .map(|(sub, item)| async move {
+                let failed = |err: StoreError| (item.id.as_str(), err);
                 if !self
                     .store
                     .claim_delivery(&sub.id, &item.id, expires_at)
-                    .await?
+                    .await
+                    .map_err(failed)?
                 {
-                    return Ok::<_, StoreError>((sub, None));
+                    return Ok((sub, None));
                 }
                 let attempts = self.sender.send(sub, item, false).await;
                 for attempt in &attempts {
-                    self.store.record_attempt(attempt, expires_at).await?;
+                    self.store
+                        .record_attempt(attempt, expires_at)
+                        .await
+                        .map_err(failed)?;
                 }
                 Ok((
                     sub,
@@ -328,7 +327,16 @@ impl Notifier {
             .await;
         let mut per_subscription: BTreeMap<&str, (&Subscription, Vec<Last>)> = BTreeMap::new();
         for result in results {
-            let (sub, last) = result?;
+            let (sub, last) = match result {
+                Ok(done) => done,
+                Err((item, err)) => {
+                    tracing::error!(item, error = %err, "recording a delivery: its item is retried");
+                    if !report.store_failures.iter().any(|i| i == item) {
+                        report.store_failures.push(item.to_owned());
+                    }
+                    continue;
+                }
+            };
             let Some(last) = last else {
                 report.already_delivered += 1;
                 continue;
@@ -345,8 +353,12 @@ impl Notifier {
                 .push(last);
         }
         for (sub, outcomes) in per_subscription.into_values() {
-            if self.record_health(sub, &outcomes, now).await? {
-                report.paused.push(sub.id.clone());
+            match self.record_health(sub, &outcomes, now).await {
+                Ok(true) => report.paused.push(sub.id.clone()),
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::warn!(subscription = %sub.id, error = %err, "recording a subscription's failures")
+                }
             }
         }
         Ok(report)

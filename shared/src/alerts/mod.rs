@@ -419,7 +419,8 @@ pub fn body(sub: &Subscription, item: &NewsItem, test: bool) -> serde_json::Valu
                 .map(|l| format!(" <{l}>"))
                 .unwrap_or_default();
             serde_json::json!({
-                "content": format!("{prefix}**{}**{teams}: {} ({}){link}", item.category, item.title, item.source),
+                "content": format!("{prefix}**{}**{teams}: {} ({}){link}", item.category,
+                                   discord_escape(&item.title), discord_escape(&item.source)),
                 "allowed_mentions": {"parse": []},
             })
         }
@@ -457,6 +458,21 @@ pub fn email(item: &NewsItem, test: bool) -> (String, String) {
         item.category, item.source
     ));
     (subject.trim().to_owned(), text)
+}
+
+/// Discord's markdown characters, escaped (a headline must not become a link or formatting).
+fn discord_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '[' | ']' | '(' | ')' | '#' | '-' | '<'
+        ) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// Slack's three control characters, escaped (a headline must not become a link or mention).
@@ -507,10 +523,11 @@ pub fn subscription(
     })
 }
 
-/// The item a test alert carries.
+/// The item a test alert carries (its id, `test-<epoch ms>`, is new each time, so each test
+/// alert has its own delivery id).
 pub fn sample_item(now: Timestamp) -> NewsItem {
     NewsItem {
-        id: "test".into(),
+        id: format!("test-{}", now.timestamp_millis()),
         title: "Test alert from NBA Trade Tracker: your subscription works".into(),
         link: None,
         summary: "A sample alert, sent because you asked for one.".into(),
@@ -542,8 +559,8 @@ pub trait Sender: Send + Sync {
     }
     /// Undoes [`Sender::enroll`] for a subscription deleted or moved to another channel.
     async fn retire(&self, _sub: &Subscription) {}
-    /// Sends `item` to `sub` (`test`: as a test alert), retrying 5xx answers and timeouts with
-    /// backoff; one attempt per try, the last one last.
+    /// Sends `item` to `sub`, retrying 5xx answers and timeouts with backoff (a test alert,
+    /// `test`, is tried once: its caller waits); one attempt per try, the last one last.
     async fn send(&self, sub: &Subscription, item: &NewsItem, test: bool) -> Vec<DeliveryAttempt>;
 }
 

@@ -74,10 +74,40 @@ pub fn health(state: FeedState, now: Timestamp) -> SourceHealth {
         consecutive_failures: state.consecutive_failures,
         last_error: state
             .last_error
-            .map(|e| e.chars().take(MAX_ERROR_CHARS).collect()),
+            .map(|e| redact_urls(&e).chars().take(MAX_ERROR_CHARS).collect()),
         items_stored: state.items_stored,
         newest_item_at: time(state.newest_item_at),
     }
+}
+
+/// `text` with every http(s) URL cut to its origin: a feed URL may carry a key in its path or
+/// query, and this list is public.
+fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = ["http://", "https://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme))
+        .min()
+    {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '"' | '\'' | ',' | '>'))
+            .unwrap_or(tail.len());
+        match url::Url::parse(&tail[..end]) {
+            Ok(url) => {
+                out.push_str(&url.origin().ascii_serialization());
+                if url.path() != "/" || url.query().is_some() {
+                    out.push_str("/…");
+                }
+            }
+            Err(_) => out.push_str("[URL]"),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `GET /sources`: every feed ingest has run (at most [`MAX_SOURCES`]), by name.
@@ -114,5 +144,18 @@ mod tests {
             failing.last_error.map(|e| e.chars().count()),
             Some(MAX_ERROR_CHARS)
         );
+    }
+
+    #[test]
+    fn urls_in_errors_keep_only_their_origin() {
+        assert_eq!(
+            redact_urls("fetching: error sending request for url (https://feeds.example.com/rss?key=SECRET): timed out"),
+            "fetching: error sending request for url (https://feeds.example.com/…): timed out"
+        );
+        assert_eq!(
+            redact_urls("http://10.0.0.1:8080/ and http://example.com/"),
+            "http://10.0.0.1:8080 and http://example.com"
+        );
+        assert_eq!(redact_urls("HTTP 503"), "HTTP 503");
     }
 }

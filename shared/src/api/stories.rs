@@ -35,7 +35,8 @@ pub struct Story {
     pub story_id: String,
     /// The first report, in full.
     pub item: NewsItem,
-    /// Its reports, first reporter first (the first [`MAX_REPORTS`]).
+    /// Its reports, first reporter first: the newest [`MAX_REPORTS`] (and, of a longer story,
+    /// the report it is named after).
     pub reports: Vec<Report>,
     /// The sources that reported it, first reporter first, each once.
     pub sources: Vec<String>,
@@ -67,8 +68,12 @@ pub async fn list(
         let mut members = reports.remove(&id).unwrap_or_default();
         if !members.iter().any(|m| m.id == item.id) {
             members.push(item.clone());
-            members.sort_by_key(NewsItem::sort_key);
         }
+        // A story of more reports than were read: its first report, the item it is named after.
+        if members.len() >= MAX_REPORTS && !members.iter().any(|m| m.id == id) {
+            members.extend(state.store.get_news(&id).await?);
+        }
+        members.sort_by_key(NewsItem::sort_key);
         // Listed where its newest matching report stands: on an earlier page when that is newer.
         let newer = members
             .iter()

@@ -10,8 +10,8 @@ use crate::alerts::{
     sample_item, subscription, Channel, DeliveryAttempt, NewSubscription, Sender, Subscription,
     SubscriptionStatus, SubscriptionUpdate, SubscriptionView, MAX_SUBSCRIPTIONS,
 };
-use crate::auth::Caller;
-use crate::model::Page;
+use crate::auth::{Caller, Identity};
+use crate::model::{Email, Page};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -43,6 +43,24 @@ async fn enroll(state: &AppState, sub: &mut Subscription) -> Result<(), ApiError
             "the channel could not be set up now; try again later",
         )
     })
+}
+
+/// 422 unless an email channel names the caller's own verified address: nobody signs anyone
+/// else up for mail.
+fn own_address(identity: &Identity, channel: &Channel) -> Result<(), ApiError> {
+    let Channel::Email { address } = channel else {
+        return Ok(());
+    };
+    let own = identity.verified_email.as_ref().map(Email::key);
+    let asked = Email::parse(address).map(|e| e.key()).ok();
+    if own.is_some() && own == asked {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "email_not_yours",
+        "channel.address: email alerts go only to your own verified address (your token's email)",
+    ))
 }
 
 /// 422 when alerts may not go to `channel`.
@@ -85,9 +103,11 @@ pub async fn create(
     caller: Caller,
     body: Body,
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
-    let owner = own_id(caller.identity()?)?.to_owned();
+    let identity = caller.identity()?;
+    let owner = own_id(identity)?.to_owned();
     let new: NewSubscription = parse_body(body)?;
     let mut sub = subscription(&owner, new, chrono::Utc::now())?;
+    own_address(identity, &sub.channel)?;
     check(&state, &sub.channel).await?;
     if state.store.list_subscriptions(&owner).await?.len() >= MAX_SUBSCRIPTIONS {
         return Err(ApiError::new(
@@ -167,7 +187,8 @@ pub async fn update(
     PathParam(id): PathParam,
     body: Body,
 ) -> Result<Json<SubscriptionView>, ApiError> {
-    let owner = own_id(caller.identity()?)?;
+    let identity = caller.identity()?;
+    let owner = own_id(identity)?;
     let change: SubscriptionUpdate = parse_body(body)?;
     let before = owned(&state, owner, &id).await?;
     let mut sub = before.clone();
@@ -179,6 +200,7 @@ pub async fn update(
         .as_ref()
         .is_some_and(|channel| *channel != before.channel);
     if let Some(channel) = change.channel.filter(|_| moved) {
+        own_address(identity, &channel)?;
         check(&state, &channel).await?;
         sub.channel = channel;
         sub.email_topic = None;

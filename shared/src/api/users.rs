@@ -123,9 +123,9 @@ async fn update_own(
     Ok(Json(found(updated, "user")?))
 }
 
-/// Deletes a profile and the user's alert subscriptions.
+/// Deletes the user's alert subscriptions, then their profile (a retry after a failure finds
+/// what is left).
 async fn remove(state: &AppState, user_id: &str) -> Result<StatusCode, ApiError> {
-    found(state.store.delete_user(user_id).await, "user")?;
     for sub in state.store.list_subscriptions(user_id).await? {
         match state.store.delete_subscription(user_id, &sub.id).await {
             Ok(()) | Err(crate::store::StoreError::NotFound) => {}
@@ -135,6 +135,7 @@ async fn remove(state: &AppState, user_id: &str) -> Result<StatusCode, ApiError>
             sender.retire(&sub).await;
         }
     }
+    found(state.store.delete_user(user_id).await, "user")?;
     Ok(StatusCode::NO_CONTENT)
 }
 

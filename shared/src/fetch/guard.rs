@@ -37,14 +37,20 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
+    let embedded = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // unique local, which holds fd00:ec2::254
         || (first & 0xffc0) == 0xfe80 // link-local
-        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
-        || first == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64 of an IPv4 address
+        || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed by some)
+        || first == 0x2001 && segments[1] == 0x0db8 // documentation
+        || first == 0x0064 && segments[1] == 0xff9b // NAT64 (well-known and local-use)
+        || segments[..6].iter().all(|s| *s == 0) // IPv4-compatible ::a.b.c.d
+        || first == 0x2002 && !is_public_v4(embedded(segments[1], segments[2])))
+    // 6to4
 }
 
 /// Which addresses a fetch may reach: public ones, and the private ones named here.
@@ -130,6 +136,12 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "::a9fe:a9fe",
+            "::7f00:1",
+            "fec0::1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
             "2001:db8::1",
         ] {
             assert!(!is_public(ip(text)), "{text}");
@@ -140,6 +152,7 @@ mod tests {
             "172.32.0.1",
             "100.128.0.1",
             "2606:4700::1111",
+            "2002:808:808::1",
         ] {
             assert!(is_public(ip(text)), "{text}");
         }

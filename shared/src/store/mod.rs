@@ -137,8 +137,8 @@ pub trait NewsStore: Send + Sync {
     async fn get_news(&self, id: &str) -> Result<Option<NewsItem>, StoreError>;
     /// Which of `ids` are stored.
     async fn stored_news_ids(&self, ids: &[String]) -> Result<HashSet<String>, StoreError>;
-    /// The first `limit` reports (oldest first) of each story of `story_ids`, by story id; a
-    /// story with no stored report is absent. One key query per story.
+    /// The newest `limit` reports (newest first) of each story of `story_ids`, by story id; a
+    /// story with no stored report is absent. One key query per story, a few at a time.
     async fn story_reports(
         &self,
         story_ids: &[String],

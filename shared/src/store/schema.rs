@@ -22,7 +22,7 @@
 //! new items per five-minute run, so the simplicity wins by orders of magnitude. Past that
 //! scale, `kind` would become a date-sharded key (`news#2026-11`) queried shard by shard.
 //!
-//! - `by_story`: partition `story_id`, sort `sort_key`: the reports of one story, oldest first.
+//! - `by_story`: partition `story_id`, sort `sort_key`: the reports of one story, newest first.
 //!   Items stored before stories lack `story_id` until the backfill gives them one.
 //!
 //! Feed state lives in the news table under ids `feed#<name>` (kind `feed`, sort key the name:
@@ -144,7 +144,7 @@ pub const NEWS_BY_TEAM: IndexDef = IndexDef {
     partition: s("team_key"),
     sort: Some(s("sort_key")),
 };
-/// News oldest first within a story (`story_id`): the reports of one event.
+/// News within a story (`story_id`), by time: the reports of one event.
 pub const NEWS_BY_STORY: IndexDef = IndexDef {
     name: "by_story",
     partition: s("story_id"),

@@ -259,7 +259,7 @@ impl NewsStore for SqliteStore {
             let mut stmt = conn
                 .prepare(
                     "SELECT doc FROM news WHERE json_extract(doc, '$.story_id') = ?1
-                     ORDER BY sort_key LIMIT ?2",
+                     ORDER BY sort_key DESC LIMIT ?2",
                 )
                 .map_err(backend)?;
             let mut stories = BTreeMap::new();

@@ -6,6 +6,10 @@ use crate::store::schema::{
     FEED_KIND, NEWS_BY_CATEGORY, NEWS_BY_CATEGORY_SOURCE, NEWS_BY_FETCHED, NEWS_BY_SOURCE,
     NEWS_BY_STORY, NEWS_BY_TEAM, NEWS_BY_TIME, NEWS_KIND,
 };
+use futures::{StreamExt, TryStreamExt};
+
+/// Story queries a listing page runs at once.
+const STORY_QUERIES_AT_ONCE: usize = 8;
 
 /// New news items per transaction: with at most one day and one month counter per item and
 /// the all-time counter, a transaction stays within DynamoDB's 100 actions.
@@ -343,7 +347,7 @@ impl NewsStore for DynamoStore {
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", NEWS_BY_STORY.partition.name)
                 .expression_attribute_values(":pk", s(story))
-                .scan_index_forward(true)
+                .scan_index_forward(false)
                 .limit(i32::try_from(limit).unwrap_or(i32::MAX));
             async move {
                 let rows = self.query_rows(request, limit).await?;
@@ -355,8 +359,13 @@ impl NewsStore for DynamoStore {
                 Ok::<_, StoreError>((story.clone(), reports))
             }
         });
-        Ok(futures::future::try_join_all(queries)
-            .await?
+        // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes.
+        let queries: Vec<_> = queries.collect();
+        let found: Vec<(String, Vec<NewsItem>)> = futures::stream::iter(queries)
+            .buffered(STORY_QUERIES_AT_ONCE)
+            .try_collect()
+            .await?;
+        Ok(found
             .into_iter()
             .filter(|(_, reports)| !reports.is_empty())
             .collect())
