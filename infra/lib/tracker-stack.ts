@@ -240,7 +240,7 @@ export class TrackerStack extends Stack {
     // Email alerts: one SNS topic per email subscription, named with this prefix.
     const alertTopicPrefix = `nba-tracker-${stage}-alert-`;
     const alertTopics = `arn:${this.partition}:sns:${this.region}:${this.account}:${alertTopicPrefix}*`;
-    const usersApi = rust("UsersApiFunction", "users-api", "api", { reservedConcurrentExecutions, env: { ALERTS_TOPIC_PREFIX: alertTopicPrefix } });
+    const usersApi = rust("UsersApiFunction", "users-api", "users-api", { reservedConcurrentExecutions, env: { ALERTS_TOPIC_PREFIX: alertTopicPrefix } });
     allow(usersApi, "UsersTableWrite", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], [users.tableArn, `${users.tableArn}/index/by_kind`]);
     // A user's subscriptions and their delivery attempts (keys under the user and the subscription:
     // no index); a test alert records its attempt.

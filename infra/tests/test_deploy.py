@@ -283,7 +283,7 @@ def test_the_deployed_functions_work_on_the_stacks_tables_and_bucket(aws, moto_u
         status, body = news.api("news-stats.json")
         assert (status, body["total"]) == (200, 28), body
 
-    with run(aws, moto_url, resources, "users-api", "api") as users:
+    with run(aws, moto_url, resources, "users-api", "users-api") as users:
         assert users.api("users-create.json")[0] == 201
         status, body = users.api("users-me-get.json")
         assert (status, body["email"]) == (200, "fan@example.com"), body

@@ -1,5 +1,7 @@
 //! Start-up shared by the three API Lambdas: each serves the one router of
-//! `shared::api` through lambda_http (API Gateway HTTP API, payload 2.0).
+//! `shared::api` through lambda_http (API Gateway HTTP API, payload 2.0). news-api and
+//! metrics-api run the `api` binary; users-api runs `users-api`, the same router able to send
+//! alerts.
 //!
 //! Identity comes only from the request context: API Gateway's JWT authorizer has verified the
 //! token and passes its claims there. The `Authorization` header itself is never read, so a
@@ -52,11 +54,17 @@ pub fn app(state: shared::api::AppState) -> axum::Router {
     shared::api::router(state).layer(axum::middleware::from_fn(authenticate))
 }
 
-/// Runs the API router on the Lambda runtime over the DynamoDB store named by the environment.
-pub async fn run() -> Result<(), lambda_http::Error> {
+/// Runs the API router on the Lambda runtime over the DynamoDB store named by the environment;
+/// with `alerts`, it sends alerts (subscription checks, email topics, test alerts), which only
+/// users-api does: the other functions' binary then links no HTTP client or SNS SDK.
+pub async fn run(alerts: bool) -> Result<(), lambda_http::Error> {
     shared::logs::init_lambda();
     let store = shared::config::aws_store().await;
-    let sender = shared::config::alerts_sender().await?;
-    let state = shared::config::api_state(Arc::new(store), Some(sender))?;
+    let sender = if alerts {
+        Some(shared::config::alerts_sender().await?)
+    } else {
+        None
+    };
+    let state = shared::config::api_state(Arc::new(store), sender)?;
     lambda_http::run(app(state)).await
 }

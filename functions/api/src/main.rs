@@ -1,7 +1,7 @@
-//! The API Lambda binary. The template deploys it three times (news-api, users-api, metrics-api),
-//! each function with the routes and IAM policy of its table; the router is shared.
+//! The API Lambda binary of news-api and metrics-api, each function with the routes and IAM
+//! policy of its table; the router is shared (users-api runs `users-api`, which sends alerts).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api_functions::run().await
+    api_functions::run(false).await
 }

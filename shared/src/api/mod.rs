@@ -34,31 +34,14 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// How long readings are kept (sets their TTL); `None` keeps them.
     pub metrics_retention: Option<chrono::Duration>,
-    /// Sends alerts (subscription checks and test alerts); `None`: the subscription routes
-    /// answer 503.
+    /// Sends alerts (subscription checks, email topics, test alerts); `None`: no subscription
+    /// routes (the news-api and metrics-api binary).
     pub sender: Option<std::sync::Arc<dyn crate::alerts::Sender>>,
 }
 
-/// The API router: every route, JSON errors for 404/405/413/415, and the security headers.
-pub fn router(state: AppState) -> Router {
+/// The alert subscription routes (only where the state can send alerts).
+fn subscription_routes() -> Router<AppState> {
     Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi))
-        .route("/news", get(news::list))
-        .route("/news/stats", get(news::stats))
-        .route("/news.atom", get(feeds::atom_feed))
-        .route("/news.json", get(feeds::json_feed_route))
-        .route("/news/{id}", get(news::get))
-        .route("/teams", get(news::teams))
-        .route("/stories", get(stories::list))
-        .route("/sources", get(sources::list))
-        .route("/users", get(users::list).post(users::create))
-        .route(
-            "/users/me",
-            get(users::get_me)
-                .patch(users::update_me)
-                .delete(users::delete_me),
-        )
         .route(
             "/users/me/subscriptions",
             get(subscriptions::list).post(subscriptions::create),
@@ -76,6 +59,35 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/users/me/subscriptions/{id}/deliveries",
             get(subscriptions::deliveries),
+        )
+}
+
+/// The API router: every route (the subscription routes when `state` can send alerts), JSON
+/// errors for 404/405/413/415, and the security headers.
+pub fn router(state: AppState) -> Router {
+    let alerts = if state.sender.is_some() {
+        subscription_routes()
+    } else {
+        Router::new()
+    };
+    Router::new()
+        .merge(alerts)
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/news", get(news::list))
+        .route("/news/stats", get(news::stats))
+        .route("/news.atom", get(feeds::atom_feed))
+        .route("/news.json", get(feeds::json_feed_route))
+        .route("/news/{id}", get(news::get))
+        .route("/teams", get(news::teams))
+        .route("/stories", get(stories::list))
+        .route("/sources", get(sources::list))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/me",
+            get(users::get_me)
+                .patch(users::update_me)
+                .delete(users::delete_me),
         )
         .route(
             "/users/{id}",

@@ -23,6 +23,7 @@ type Body = Result<Json<serde_json::Value>, JsonRejection>;
 /// How long test attempts are listed.
 const TEST_RETENTION: chrono::Duration = chrono::Duration::days(30);
 
+/// The state's sender (the routes are only served with one).
 fn sender(state: &AppState) -> Result<&Arc<dyn Sender>, ApiError> {
     state.sender.as_ref().ok_or_else(|| {
         ApiError::new(
