@@ -54,17 +54,14 @@ pub fn app(state: shared::api::AppState) -> axum::Router {
     shared::api::router(state).layer(axum::middleware::from_fn(authenticate))
 }
 
-/// Runs the API router on the Lambda runtime over the DynamoDB store named by the environment;
-/// with `alerts`, it sends alerts (subscription checks, email topics, test alerts), which only
-/// users-api does: the other functions' binary then links no HTTP client or SNS SDK.
-pub async fn run(alerts: bool) -> Result<(), lambda_http::Error> {
+/// Runs the API router on the Lambda runtime over the DynamoDB store named by the environment,
+/// sending alerts through `sender` (users-api only: the `api` binary passes none, so it links no
+/// HTTP client or SNS SDK).
+pub async fn run(
+    sender: Option<Arc<dyn shared::alerts::Sender>>,
+) -> Result<(), lambda_http::Error> {
     shared::logs::init_lambda();
     let store = shared::config::aws_store().await;
-    let sender = if alerts {
-        Some(shared::config::alerts_sender().await?)
-    } else {
-        None
-    };
     let state = shared::config::api_state(Arc::new(store), sender)?;
     lambda_http::run(app(state)).await
 }

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api_functions::run(false).await
+    api_functions::run(None).await
 }

@@ -4,5 +4,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api_functions::run(true).await
+    let sender = shared::config::alerts_sender().await?;
+    api_functions::run(Some(sender)).await
 }
