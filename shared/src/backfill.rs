@@ -4,10 +4,8 @@
 //! does); it rewrites nothing else, and a second run finds nothing to do.
 
 use crate::model::{NewsItem, Timestamp};
-use crate::players::{find_players, names};
 use crate::store::{NewsQuery, NewsStore, StoreError, PAGE_LIMITS};
 use crate::stories::{self, WINDOW};
-use crate::teams::{codes, find_teams};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -31,10 +29,7 @@ fn tag(item: &mut NewsItem) -> bool {
     if !item.teams.is_empty() || !item.players.is_empty() {
         return false;
     }
-    item.team_evidence = find_teams(&item.title, &item.summary);
-    item.teams = codes(&item.team_evidence);
-    item.player_evidence = find_players(&item.title, &item.summary);
-    item.players = names(&item.player_evidence);
+    item.find_names();
     !item.teams.is_empty() || !item.players.is_empty()
 }
 

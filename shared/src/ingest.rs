@@ -10,7 +10,7 @@ use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::model::{FeedState, NewsItem, Timestamp};
 use crate::source::{is_http, read_file, Body};
 use crate::store::Store;
-use crate::{players, stories, teams};
+use crate::stories;
 use chrono::SubsecRound;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -419,9 +419,7 @@ impl Ingest {
             .into_iter()
             .map(|item| {
                 let decision = classify(&item.title, &item.summary);
-                let team_evidence = teams::find_teams(&item.title, &item.summary);
-                let player_evidence = players::find_players(&item.title, &item.summary);
-                NewsItem {
+                let mut news = NewsItem {
                     id: item.id,
                     title: item.title,
                     link: item.link,
@@ -430,15 +428,17 @@ impl Ingest {
                     category: decision.category,
                     evidence: decision.evidence,
                     confidence: Some(decision.confidence),
-                    teams: teams::codes(&team_evidence),
-                    team_evidence,
-                    players: players::names(&player_evidence),
-                    player_evidence,
+                    teams: Vec::new(),
+                    team_evidence: Vec::new(),
+                    players: Vec::new(),
+                    player_evidence: Vec::new(),
                     story_id: None,
                     published_at: item.published.map(|p| p.trunc_subsecs(0)),
                     fetched_at: now,
                     expires_at,
-                }
+                };
+                news.find_names();
+                news
             })
             .collect();
         Ok(Step::Parsed {

@@ -60,6 +60,15 @@ impl NewsItem {
         self.published_at.unwrap_or(self.fetched_at)
     }
 
+    /// Sets the teams and players its title and summary name, with their evidence (ingest and
+    /// the backfill).
+    pub fn find_names(&mut self) {
+        self.team_evidence = crate::teams::find_teams(&self.title, &self.summary);
+        self.teams = crate::teams::codes(&self.team_evidence);
+        self.player_evidence = crate::players::find_players(&self.title, &self.summary);
+        self.players = crate::players::names(&self.player_evidence);
+    }
+
     /// The sort key of the time indexes: `<sort time>#<id>`, unique and ordered by time.
     pub fn sort_key(&self) -> String {
         format!("{}#{}", format_timestamp(&self.sort_time()), self.id)
