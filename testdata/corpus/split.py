@@ -4,12 +4,15 @@
 Usage:
   split.py PART.tsv [PART.tsv ...]   merge parts (columns: label hard teams story date source title
                                      description found_in) into headlines-unseen.tsv
-  split.py                           recompute the split column of headlines-unseen.tsv
+  split.py --add PART.tsv [...]      append more parts, keeping every existing row's split
+  split.py                           recompute the split column of headlines-unseen.tsv: the
+                                     first FIRST_BATCH rows alone, then the rest added to them
 
 Rows are deduplicated by title (case-insensitive) and against ../headlines-dev.tsv. The split is
 by story, never by line: rows whose story keys are equal, or name the same month and share two
 words, form one story, and a story is in `holdout` when the SHA-256 of its smallest key falls in
-the lowest 40% (else `tune`). The classifier is tuned on `tune` only; `holdout` is measured.
+the lowest 40% (else `tune`); with --add, a story that already has rows keeps their split. The
+classifier is tuned and trained on `tune` only; `holdout` is measured.
 """
 import csv
 import hashlib
@@ -25,6 +28,8 @@ COLUMNS = ["id", "label", "hard", "teams", "story", "split", "date", "source", "
 STOP = {"to", "the", "a", "of", "and", "in", "on", "for", "with", "trade", "signs", "sign", "deal",
         "nba", "vs", "at", "by", "from", "re", "s"}
 HOLDOUT_SHARE = 0.4
+# Rows u1..u1005 were split before the second batch (u1006...) was added with --add.
+FIRST_BATCH = 1005
 
 
 def read(path):
@@ -39,7 +44,9 @@ def story_parts(key):
     return (month.group(1) if month else None), words
 
 
-def assign_splits(rows):
+def assign_splits(rows, keep=0):
+    """Sets each row's split by story; the first `keep` rows keep theirs, and new rows of a
+    story they belong to take it."""
     parent = list(range(len(rows)))
 
     def find(i):
@@ -62,9 +69,13 @@ def assign_splits(rows):
     for members in groups.values():
         key = min(rows[i]["story"].strip().lower() for i in members)
         h = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0x1_0000_0000
-        split = "holdout" if h < HOLDOUT_SHARE else "tune"
+        old = [rows[i]["split"] for i in members if i < keep]
+        # A story already split keeps it (tune if it was on both sides, so holdout stays unseen).
+        split = (("tune" if "tune" in old else "holdout") if old
+                 else "holdout" if h < HOLDOUT_SHARE else "tune")
         for i in members:
-            rows[i]["split"] = split
+            if i >= keep:
+                rows[i]["split"] = split
 
 
 def write(rows):
@@ -74,9 +85,17 @@ def write(rows):
 
 
 def main(parts):
+    keep = 0
+    if parts and parts[0] == "--add":
+        parts = parts[1:]
+        rows = read(OUT)
+        keep = len(rows)
     if parts:
         seen = {r["title"].strip().lower() for r in read(DEV)}
-        rows = []
+        if keep:
+            seen |= {r["title"].strip().lower() for r in rows}
+        else:
+            rows = []
         for part in parts:
             for r in read(part):
                 title = r["title"].strip()
@@ -88,7 +107,9 @@ def main(parts):
                 rows.append(r)
     else:
         rows = read(OUT)
-    assign_splits(rows)
+        assign_splits(rows[:FIRST_BATCH])
+        keep = FIRST_BATCH
+    assign_splits(rows, keep)
     write(rows)
     for split in ("tune", "holdout"):
         sub = [r for r in rows if r["split"] == split]
