@@ -46,7 +46,7 @@ function formatTime(iso) {
 }
 
 function evidenceText(item) {
-  if (!item.evidence?.length) return `${item.category}: no rule matched`;
+  if (!item.evidence?.length) return `${item.category}: no feature stood out`;
   const parts = item.evidence.map((e) => `${e.weight > 0 ? "+" : ""}${e.weight} ${e.category} "${e.phrase}" (${e.in})`);
   return `${item.category} because: ${parts.join("; ")}`;
 }

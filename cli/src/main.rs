@@ -22,6 +22,8 @@ enum Command {
     Classify(commands::classify::Args),
     /// Measure the classifier on a labelled TSV file (columns label, title, description).
     Eval(commands::eval::Args),
+    /// Cross-validate the classifier's model on labelled TSV files and fit it (--out).
+    Train(commands::train::Args),
     /// Print the table declarations (keys, indexes, TTL) the code expects, as JSON.
     Schema,
     /// Run ingest once (--once, JSON summary) or on an interval.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => async_main(commands::parse::run(args)),
         Command::Classify(args) => commands::classify::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::Train(args) => commands::train::run(args),
         Command::Schema => commands::print_json(&shared::store::schema::TABLES),
         Command::Ingest(args) => async_main(commands::ingest::run(args)),
         Command::Serve(args) => async_main(commands::serve::run(args)),

@@ -1,8 +1,10 @@
 //! Parse (+ classify) throughput on the real published feeds, next to the `rss` and `feed-rs`
-//! crates parsing the same bytes. Run with `cargo bench -p shared --bench parse_classify`.
+//! crates parsing the same bytes, and the time to load the classifier's model. Run with
+//! `cargo bench -p shared --bench parse_classify`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use shared::classify::classify;
+use shared::classify::model::Model;
 use shared::feed::{parse_feed, ParseOptions};
 use std::hint::black_box;
 
@@ -86,6 +88,12 @@ fn bench(c: &mut Criterion) {
         })
     });
     classify_group.finish();
+
+    // The model's share of a cold start: reading the shipped weights once.
+    let shipped = include_str!("../data/classifier.tsv");
+    c.bench_function("model_load", |b| {
+        b.iter(|| black_box(Model::parse(black_box(shipped))))
+    });
 }
 
 criterion_group!(benches, bench);

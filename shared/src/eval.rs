@@ -1,7 +1,9 @@
 //! Measuring the classifier on a labelled TSV file: accuracy, per-class precision and recall,
 //! and the confusion matrix; and the team recogniser, where the file has a `teams` column.
 
-use crate::classify::{classify, Category};
+use crate::classify::model::Model;
+use crate::classify::model::Weights;
+use crate::classify::{decide, probabilities, Category, TRADE_MIN};
 use crate::teams::{codes, find_teams};
 use serde::Serialize;
 use std::fmt;
@@ -66,6 +68,48 @@ pub struct Report {
     pub confusion: [[usize; 3]; 3],
     /// The rows the classifier got wrong.
     pub misses: Vec<Miss>,
+    /// Trade precision and recall at other operating points than [`TRADE_MIN`].
+    pub trade_points: Vec<TradePoint>,
+}
+
+/// The classifier's level when Trade needs a given probability.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TradePoint {
+    /// The probability Trade needs.
+    pub trade_min: f32,
+    /// Accuracy over all rows.
+    pub accuracy: f64,
+    /// Of the rows decided Trade, the share labelled so.
+    pub trade_precision: f64,
+    /// Of the rows labelled Trade, the share decided so.
+    pub trade_recall: f64,
+}
+
+/// The operating points [`trade_points`] reports.
+pub const TRADE_MINS: [f32; 6] = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/// Accuracy and Trade precision and recall at each of [`TRADE_MINS`], from each row's label
+/// and probabilities.
+pub fn trade_points(rows: &[(Category, Weights)]) -> Vec<TradePoint> {
+    let trades = rows.iter().filter(|(l, _)| *l == Category::Trade).count();
+    TRADE_MINS
+        .iter()
+        .map(|&trade_min| {
+            let (mut correct, mut tp, mut predicted) = (0, 0, 0);
+            for (label, p) in rows {
+                let c = decide(p, trade_min);
+                correct += usize::from(c == *label);
+                predicted += usize::from(c == Category::Trade);
+                tp += usize::from(c == Category::Trade && *label == Category::Trade);
+            }
+            TradePoint {
+                trade_min,
+                accuracy: ratio(correct, rows.len()),
+                trade_precision: ratio(tp, predicted),
+                trade_recall: ratio(tp, trades),
+            }
+        })
+        .collect()
 }
 
 fn position(c: Category) -> usize {
@@ -160,12 +204,20 @@ pub fn read_tsv(tsv: &str) -> Result<Vec<LabelledRow>, EvalError> {
     Ok(rows)
 }
 
-/// Evaluates the classifier on labelled rows.
+/// Evaluates the classifier (the shipped model) on labelled rows.
 pub fn evaluate(rows: &[LabelledRow]) -> Result<Report, EvalError> {
+    evaluate_with(Model::get(), rows)
+}
+
+/// Evaluates the classifier with `model` on labelled rows.
+pub fn evaluate_with(model: &Model, rows: &[LabelledRow]) -> Result<Report, EvalError> {
     let mut confusion = [[0usize; 3]; 3];
     let mut misses = Vec::new();
+    let mut points = Vec::with_capacity(rows.len());
     for row in rows {
-        let predicted = classify(&row.title, &row.description).category;
+        let p = probabilities(model, &row.title, &row.description);
+        points.push((row.label, p));
+        let predicted = decide(&p, TRADE_MIN);
         confusion[position(row.label)][position(predicted)] += 1;
         if predicted != row.label {
             misses.push(Miss {
@@ -202,6 +254,7 @@ pub fn evaluate(rows: &[LabelledRow]) -> Result<Report, EvalError> {
         classes,
         confusion,
         misses,
+        trade_points: trade_points(&points),
     })
 }
 
@@ -349,6 +402,25 @@ impl fmt::Display for Report {
                 row[0],
                 row[1],
                 row[2]
+            )?;
+        }
+        writeln!(
+            f,
+            "\nwhen Trade needs probability  accuracy  trade precision  trade recall"
+        )?;
+        for t in &self.trade_points {
+            writeln!(
+                f,
+                "{:>28.1}  {:>7.1}%  {:>14.1}%  {:>11.1}%{}",
+                t.trade_min,
+                t.accuracy * 100.0,
+                t.trade_precision * 100.0,
+                t.trade_recall * 100.0,
+                if t.trade_min == TRADE_MIN {
+                    "  (shipped)"
+                } else {
+                    ""
+                }
             )?;
         }
         if !self.misses.is_empty() {

@@ -58,10 +58,14 @@ pub struct MaintenanceReport {
     pub exported_items: usize,
     /// The export's archive key.
     pub export_key: String,
-    /// Exported items the classifier found no evidence for (Other by default): the
-    /// data-quality signal that the rules miss a kind of headline.
-    pub unclassified_items: usize,
+    /// Exported items the classifier was unsure of (confidence below
+    /// [`UNCERTAIN_BELOW`], or none stored): the data-quality signal that the news has a kind
+    /// of headline the model has not learned.
+    pub uncertain_items: usize,
 }
+
+/// The confidence below which an exported item counts as uncertain.
+pub const UNCERTAIN_BELOW: f32 = 0.5;
 
 /// Runs the job at `now` with a freshness window of `freshness_hours`.
 pub async fn run(
@@ -114,6 +118,9 @@ pub async fn run(
         export_date,
         exported_items: items.len(),
         export_key,
-        unclassified_items: items.iter().filter(|i| i.evidence.is_empty()).count(),
+        uncertain_items: items
+            .iter()
+            .filter(|i| i.confidence.is_none_or(|c| c < UNCERTAIN_BELOW))
+            .count(),
     })
 }

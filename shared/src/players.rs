@@ -38,11 +38,11 @@ pub struct PlayerMention {
 pub fn find_players(title: &str, summary: &str) -> Vec<PlayerMention> {
     let mut found: Vec<PlayerMention> = Vec::new();
     for (text, place) in [(title, Place::Title), (summary, Place::Summary)] {
-        for (player, phrase) in scan(text) {
+        for (player, range) in scan(text) {
             if !found.iter().any(|m| m.player == player) {
                 found.push(PlayerMention {
                     player: player.to_owned(),
-                    phrase,
+                    phrase: text[range].to_owned(),
                     place,
                 });
             }
@@ -162,8 +162,8 @@ fn spellings(parts: &[String]) -> Vec<Vec<String>> {
     forms
 }
 
-/// Every player name in `text`, as (full name, the words as written).
-fn scan(text: &str) -> Vec<(&'static str, String)> {
+/// Every player name in `text`, as (full name, the byte range of the words).
+pub(crate) fn scan(text: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
     let index = index();
     let tokens: Vec<(usize, &str)> = words(text).collect();
     let folded: Vec<String> = tokens.iter().map(|(_, w)| fold(w)).collect();
@@ -183,7 +183,7 @@ fn scan(text: &str) -> Vec<(&'static str, String)> {
         let end = i + entry.words.len();
         let (start, _) = tokens[i];
         let (last, word) = tokens[end - 1];
-        found.push((entry.player, text[start..last + word.len()].to_owned()));
+        found.push((entry.player, start..last + word.len()));
         i = end;
     }
     found

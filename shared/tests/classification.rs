@@ -1,11 +1,13 @@
 //! The classifier: its level on the hand-labelled dev file, and the traps of substring matching.
 
+use shared::classify::train::{examples, fit, header, Params};
 use shared::classify::{classify, Category, Place};
 use shared::eval::{evaluate, evaluate_tsv, read_tsv};
 
 const DEV_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/headlines-dev.tsv");
 
-/// The level reached on the dev file (221/232 when set); a change that loses it fails here.
+/// The level reached on the dev file (230/232 on 2026-11-30, a file the model is trained on);
+/// a change that loses it fails here.
 const ACCURACY_FLOOR: f64 = 0.95;
 
 const UNSEEN_FILE: &str = concat!(
@@ -13,8 +15,40 @@ const UNSEEN_FILE: &str = concat!(
     "/../testdata/corpus/headlines-unseen.tsv"
 );
 
-/// The level measured on the unseen corpus's holdout split (339/413 on 2026-11-30).
-const HOLDOUT_FLOOR: f64 = 0.80;
+/// The level measured on the unseen corpus's holdout split (930/1,062 on 2026-11-30).
+const HOLDOUT_FLOOR: f64 = 0.86;
+
+const SHIPPED_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/classifier.tsv");
+
+/// The shipped model is exactly what `tracker train` fits on the corpus, leaving out the
+/// holdout: a changed corpus, feature or fit must come with the re-trained model
+/// (`UPDATE_MODEL=1 cargo test -p shared --test classification shipped` rewrites it).
+#[test]
+fn the_shipped_model_is_fitted_on_the_corpus_without_the_holdout() {
+    let mut all = Vec::new();
+    let mut sources = Vec::new();
+    for (path, name) in [
+        (DEV_FILE, "headlines-dev.tsv"),
+        (UNSEEN_FILE, "headlines-unseen.tsv"),
+    ] {
+        let tsv = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let rows = read_tsv(&tsv).expect("well-formed");
+        let found = examples(&rows, name, "holdout");
+        sources.push((name.to_owned(), found.len()));
+        all.extend(found);
+    }
+    assert!(all.len() > 1800, "{}", all.len());
+    let params = Params::default();
+    let fitted = fit(&all, &params).to_file(&header(&params, "holdout", &sources));
+    if std::env::var_os("UPDATE_MODEL").is_some() {
+        std::fs::write(SHIPPED_MODEL, &fitted).expect("write the model");
+    }
+    let shipped = std::fs::read_to_string(SHIPPED_MODEL).expect("the shipped model");
+    assert!(
+        fitted == shipped,
+        "shared/data/classifier.tsv is not what the corpus trains: re-train it (README)"
+    );
+}
 
 #[test]
 fn accuracy_floor_on_the_unseen_holdout() {
@@ -22,7 +56,7 @@ fn accuracy_floor_on_the_unseen_holdout() {
     let mut rows = read_tsv(&tsv).expect("the corpus is well-formed");
     rows.retain(|r| r.split.as_deref() == Some("holdout"));
     let report = evaluate(&rows).expect("holdout rows");
-    assert!(report.total >= 400, "{}", report.total);
+    assert!(report.total >= 1000, "{}", report.total);
     assert!(
         report.accuracy >= HOLDOUT_FLOOR,
         "holdout accuracy fell to {:.3}",
@@ -147,21 +181,36 @@ fn every_decision_carries_its_evidence() {
         "{:?}",
         decision.evidence
     );
-    assert!(
-        trade_phrases.iter().any(|e| e.place == Place::Summary),
-        "{:?}",
-        decision.evidence
-    );
     // Strongest first.
     let weights: Vec<f32> = decision.evidence.iter().map(|e| e.weight.abs()).collect();
     assert!(weights.windows(2).all(|w| w[0] >= w[1]), "{weights:?}");
 
     let nothing = classify("Curry scores 40", "");
     assert_eq!(nothing.category, Category::Other);
+
+    // The summary speaks too, with its place.
+    let decision = classify(
+        "Cavs make a move",
+        "Cleveland traded guard Rodney Hood to Portland for two second-round picks.",
+    );
+    assert_eq!(
+        decision.category,
+        Category::Trade,
+        "{:?}",
+        decision.evidence
+    );
+    assert!(
+        decision
+            .evidence
+            .iter()
+            .any(|e| e.category == Category::Trade && e.place == Place::Summary),
+        "{:?}",
+        decision.evidence
+    );
 }
 
 #[test]
-fn counter_phrases_are_evidence_against() {
+fn counter_phrases_are_evidence_for_other() {
     let decision = classify(
         "Team signs multi-year extension with flagship radio station",
         "",
@@ -171,10 +220,20 @@ fn counter_phrases_are_evidence_against() {
         decision
             .evidence
             .iter()
-            .any(|e| e.category == Category::Signing && e.weight < 0.0),
+            .any(|e| e.category == Category::Other && e.phrase.contains("radio")),
         "{:?}",
         decision.evidence
     );
+}
+
+#[test]
+fn confidence_is_the_winners_probability() {
+    let sure = classify("Lakers sign Jay Huff to two-way contract", "");
+    assert_eq!(sure.category, Category::Signing);
+    assert!(sure.confidence > 0.8, "{}", sure.confidence);
+    let unsure = classify("Lakers", "");
+    assert!(unsure.confidence < sure.confidence);
+    assert!(unsure.confidence >= 1.0 / 3.0);
 }
 
 #[test]

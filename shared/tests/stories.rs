@@ -23,6 +23,11 @@ const CORPUS: &str = concat!(
 const PRECISION_FLOOR: f64 = 0.783;
 const RECALL_FLOOR: f64 = 0.783;
 
+/// Rows of the first batch (`u1`..`u1005`), whose story labels mark one event each. The
+/// second batch's keys only group rows for the split (a theme such as a set of uniform pages
+/// shares one key), so they are not pairs to measure.
+const STORY_LABELLED_ROWS: usize = 1005;
+
 /// The item ingest would store for a row (one fixed time: the month pairs stand in for it).
 fn item(row: &LabelledRow) -> NewsItem {
     let decision = classify(&row.title, &row.description);
@@ -110,6 +115,7 @@ fn stories_on_the_labelled_pairs() {
     for split in ["tune", "holdout"] {
         let part: Vec<&LabelledRow> = rows
             .iter()
+            .take(STORY_LABELLED_ROWS)
             .filter(|r| r.split.as_deref() == Some(split))
             .collect();
         let mut wrong = Vec::new();

@@ -1,6 +1,7 @@
 //! `tracker eval FILE.tsv`.
 
-use shared::eval::{evaluate, evaluate_teams, read_tsv, Report, TeamReport};
+use shared::classify::model::Model;
+use shared::eval::{evaluate_teams, evaluate_with, read_tsv, Report, TeamReport};
 
 /// Arguments of `tracker eval`.
 #[derive(clap::Args)]
@@ -10,6 +11,10 @@ pub struct Args {
     /// Only the rows whose `split` column has this value (`tune`, `holdout`).
     #[arg(long)]
     split: Option<String>,
+    /// Measure the model in this file (written by `tracker train --out`) instead of the
+    /// shipped one.
+    #[arg(long)]
+    model: Option<std::path::PathBuf>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -33,7 +38,16 @@ pub fn run(args: Args) -> super::Result {
     if let Some(split) = &args.split {
         rows.retain(|r| r.split.as_deref() == Some(split.as_str()));
     }
-    let report = evaluate(&rows).map_err(|e| format!("{name}: {e}"))?;
+    let loaded = match &args.model {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(Model::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let model = loaded.as_ref().unwrap_or_else(|| Model::get());
+    let report = evaluate_with(model, &rows).map_err(|e| format!("{name}: {e}"))?;
     let teams = evaluate_teams(&rows);
     if args.json {
         super::print_json(&Output {

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod parse;
 pub mod runtime;
 pub mod serve;
+pub mod train;
 
 /// A command's failure, printed on stderr with a non-zero exit.
 pub type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;

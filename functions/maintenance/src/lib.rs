@@ -18,7 +18,7 @@ pub async fn handle(
     tracing::info!(
         stale_feeds = report.stale_feeds,
         exported_items = report.exported_items,
-        unclassified_items = report.unclassified_items,
+        uncertain_items = report.uncertain_items,
         report = %serde_json::to_string(&report).unwrap_or_default(),
         "maintenance run"
     );
@@ -29,7 +29,7 @@ pub async fn handle(
             &[
                 ("StaleFeeds", report.stale_feeds),
                 ("ExportedItems", report.exported_items),
-                ("UnclassifiedItems", report.unclassified_items),
+                ("UncertainItems", report.uncertain_items),
             ],
         )
     );

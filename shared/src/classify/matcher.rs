@@ -192,11 +192,6 @@ impl Matcher {
             }
         });
     }
-
-    /// How many rules there are.
-    pub fn len(&self) -> usize {
-        self.rules.len()
-    }
 }
 
 #[cfg(test)]

@@ -1,27 +1,26 @@
-//! Trade / Signing / Other classification of news items, with evidence.
+//! Trade / Signing / Other classification of news items, with evidence and a confidence.
 //!
-//! Text is split into lowercase word tokens; phrases from the [`rules`] table match whole
-//! tokens (never substrings), longest phrase first, so "press release" claims "release" and
-//! "trade deadline" claims "trade". Each match adds its weight to one category (title matches
-//! count fully, summary matches at [`SUMMARY_FACTOR`]); the highest score above Other's
-//! baseline wins, and the matches are returned as evidence with a confidence: the winner's
-//! share of the three scores after a softmax ([`confidence`]).
+//! Two layers. The explainable [`rules`]: weighted phrases matched on whole lowercase tokens
+//! (never substrings), longest phrase first, so "press release" claims "release" and "trade
+//! deadline" claims "trade"; their hand weights sum to a score per category. Over them a
+//! learned [`model`]: a logistic regression trained offline on the labelled corpus
+//! ([`train`], `tracker train`) that reads the rules' phrases and scores and the words and
+//! word pairs around them with names abstracted ([`features`]). It gives each category a
+//! probability; the decision is the most likely category, Trade only from [`TRADE_MIN`]; the
+//! confidence is the winner's probability, and the evidence the features that pushed hardest.
 
+pub mod features;
 mod matcher;
+pub mod model;
 mod rules;
 mod tokens;
+pub mod train;
 
 pub use rules::RULES;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-
-/// How much a summary match counts next to the same match in the title.
-pub const SUMMARY_FACTOR: f32 = 0.6;
-
-/// The score Other starts with: Trade or Signing must beat it to win.
-pub const OTHER_BASELINE: f32 = 1.0;
 
 /// The category of a news item.
 #[derive(
@@ -97,15 +96,16 @@ pub enum Place {
     Summary,
 }
 
-/// One matched phrase: part of the reason for a decision. A negative weight is a
-/// counter-phrase: evidence against its category.
+/// One feature of the item that moved the decision: part of its reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {
-    /// The rule's phrase as written in the table.
+    /// A rule's phrase as written in the table (`sign|signs|signed`), or words of the item
+    /// with names abstracted (`sign [player]`, `[team] trade`, `# year`).
     pub phrase: String,
-    /// The category the phrase speaks for.
+    /// The category it pushed towards most.
     pub category: Category,
-    /// Its contribution to that category's score (after the summary factor).
+    /// How far it pushed: its added log-odds for that category against the mean of the three
+    /// (a rule phrase includes its share of the rules' scores).
     pub weight: f32,
     /// Where it matched.
     #[serde(rename = "in")]
@@ -117,64 +117,87 @@ pub struct Evidence {
 pub struct Classification {
     /// The winning category.
     pub category: Category,
-    /// How sure the decision is, from 1/3 (a three-way tie) to 1 (see [`confidence`]).
+    /// How sure the decision is: the model's probability of the winning category (at least
+    /// 1/3; the alerts' `min_confidence` filters on it).
     pub confidence: f32,
-    /// Every phrase that matched, strongest first.
+    /// The features that pushed hardest, strongest first (at most [`MAX_EVIDENCE`]).
     pub evidence: Vec<Evidence>,
 }
 
-/// Classifies a headline and optional summary.
+/// The probability Trade needs to win: below it an item is Signing or Other, whichever is more
+/// likely. A false Trade is the costliest mistake (it alerts every follower of two teams), so
+/// this is set above the plain argmax (see the README's operating point).
+pub const TRADE_MIN: f32 = 0.8;
+
+/// How many features are returned as evidence at most.
+pub const MAX_EVIDENCE: usize = 8;
+
+/// Evidence below this contribution is not returned.
+const MIN_EVIDENCE: f32 = 0.05;
+
+/// Classifies a headline and optional summary with the shipped model.
 pub fn classify(title: &str, summary: &str) -> Classification {
-    let matcher = matcher::Matcher::get();
-    let mut scores = [0.0_f32; 3];
-    scores[Category::Other.index()] = OTHER_BASELINE;
-    let mut evidence = Vec::new();
-    let mut seen = vec![false; matcher.len()];
-    for (text, place, factor) in [
-        (title, Place::Title, 1.0),
-        (summary, Place::Summary, SUMMARY_FACTOR),
-    ] {
-        seen.fill(false);
-        matcher.for_each_match(text, |index, rule| {
-            // A phrase counts once per place, however often it is repeated.
-            if std::mem::replace(&mut seen[index], true) {
-                return;
-            }
-            let weight = rule.weight * factor;
-            scores[rule.category.index()] += weight;
-            if weight != 0.0 {
-                evidence.push(Evidence {
-                    phrase: rule.phrase.to_owned(),
-                    category: rule.category,
-                    weight,
-                    place,
-                });
-            }
-        });
-    }
-    // Trade or Signing must beat Other outright; between them, Trade wins a tie.
-    let category = [Category::Trade, Category::Signing]
-        .into_iter()
-        .filter(|c| scores[c.index()] > scores[Category::Other.index()])
-        .fold(Category::Other, |best, c| {
-            if best == Category::Other || scores[c.index()] > scores[best.index()] {
-                c
-            } else {
-                best
-            }
-        });
-    evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+    classify_with(model::Model::get(), title, summary)
+}
+
+/// The probabilities `model` gives Trade, Signing and Other for a headline and summary.
+pub fn probabilities(model: &model::Model, title: &str, summary: &str) -> model::Weights {
+    model.probabilities(&features::features(title, summary))
+}
+
+/// Classifies a headline and optional summary with `model`.
+pub fn classify_with(model: &model::Model, title: &str, summary: &str) -> Classification {
+    let features = features::features(title, summary);
+    let p = model.probabilities(&features);
+    let category = decide(&p, TRADE_MIN);
     Classification {
         category,
-        confidence: confidence(&scores, category),
-        evidence,
+        confidence: p[category.index()],
+        evidence: evidence(model, &features),
     }
 }
 
-/// The winner's softmax share of the three scores: 1/3 when they tie, near 1 when the winner
-/// leads the runner-up by several points.
-pub fn confidence(scores: &[f32; 3], winner: Category) -> f32 {
-    let top = scores.iter().copied().fold(f32::MIN, f32::max);
-    let total: f32 = scores.iter().map(|s| (s - top).exp()).sum();
-    (scores[winner.index()] - top).exp() / total
+/// The category of probabilities `p` (in [`Category::ALL`] order): the most likely, but Trade
+/// only at `trade_min` or above.
+pub fn decide(p: &model::Weights, trade_min: f32) -> Category {
+    if p[0] >= trade_min && p[0] >= p[1] && p[0] >= p[2] {
+        Category::Trade
+    } else if p[1] >= p[2] {
+        Category::Signing
+    } else {
+        Category::Other
+    }
+}
+
+/// The features that pushed hardest, each for the category it favours most: its weights,
+/// less their mean, times its value. A rule phrase also carries its share of the rules'
+/// scores (its hand weight times the score feature's weights), so the score features
+/// themselves are not listed.
+fn evidence(model: &model::Model, features: &[features::Feature]) -> Vec<Evidence> {
+    let mut evidence: Vec<Evidence> = features
+        .iter()
+        .filter(|f| !features::SCORES.contains(&f.name.as_str()))
+        .filter_map(|f| {
+            let mut w = model.weights(&f.name).map(|w| w * f.value);
+            if let Some((category, hand)) = f.rule {
+                let score = model.weights(features::SCORES[category.index()]);
+                for (w, s) in w.iter_mut().zip(score) {
+                    *w += hand * s;
+                }
+            }
+            let mean = w.iter().sum::<f32>() / 3.0;
+            let (k, top) = (0..3)
+                .map(|k| (k, w[k] - mean))
+                .fold((0, f32::MIN), |b, x| if x.1 > b.1 { x } else { b });
+            (top >= MIN_EVIDENCE).then(|| Evidence {
+                phrase: f.phrase().to_owned(),
+                category: Category::ALL[k],
+                weight: (top * 100.0).round() / 100.0,
+                place: f.place,
+            })
+        })
+        .collect();
+    evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    evidence.truncate(MAX_EVIDENCE);
+    evidence
 }

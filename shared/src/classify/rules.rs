@@ -5,7 +5,7 @@
 //! (digits, "10m", or a number word such as "three" or "multi"). Hyphens and punctuation
 //! split words, so "two-way" is written `two way` and "re-signs" `re sign|signs|signed`.
 //!
-//! A weight adds to its category's score (summary matches count half; a phrase counts once
+//! A weight adds to its category's score (summary matches at 0.6; a phrase counts once
 //! per place); a negative weight is a counter-phrase against its category. `..` skips up to
 //! four words ("send .. to .. for"). At each position the
 //! longest phrase wins and claims its words, so a counter-phrase such as `press release`

@@ -74,11 +74,11 @@ impl fmt::Display for TeamCode {
 pub fn find_teams(title: &str, summary: &str) -> Vec<TeamMention> {
     let mut found: Vec<TeamMention> = Vec::new();
     for (text, place) in [(title, Place::Title), (summary, Place::Summary)] {
-        for (code, phrase) in scan(text) {
+        for (code, range) in scan(text) {
             if !found.iter().any(|m| m.team == code) {
                 found.push(TeamMention {
                     team: code.to_owned(),
-                    phrase,
+                    phrase: text[range].to_owned(),
                     place,
                 });
             }
@@ -147,8 +147,8 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
-/// Every team name in `text`, as (code, the words as written).
-fn scan(text: &str) -> Vec<(&'static str, String)> {
+/// Every team name in `text`, as (code, the byte range of the words).
+pub(crate) fn scan(text: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
     let index = index();
     let tokens: Vec<(usize, &str)> = words(text).collect();
     let lower: Vec<String> = tokens.iter().map(|(_, w)| w.to_lowercase()).collect();
@@ -179,7 +179,7 @@ fn scan(text: &str) -> Vec<(&'static str, String)> {
         if !excluded {
             let (start, _) = tokens[i];
             let (last, word) = tokens[end - 1];
-            found.push((name.code, text[start..last + word.len()].to_owned()));
+            found.push((name.code, start..last + word.len()));
         }
         i = end;
     }
