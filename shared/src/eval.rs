@@ -210,7 +210,7 @@ pub fn evaluate(rows: &[LabelledRow]) -> Result<Report, EvalError> {
 }
 
 /// Evaluates the classifier with `model` on labelled rows.
-pub fn evaluate_with(model: &Model, rows: &[LabelledRow]) -> Result<Report, EvalError> {
+pub fn evaluate_with(model: &Model<'_>, rows: &[LabelledRow]) -> Result<Report, EvalError> {
     let mut confusion = [[0usize; 3]; 3];
     let mut misses = Vec::new();
     let mut points = Vec::with_capacity(rows.len());

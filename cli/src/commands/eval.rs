@@ -38,13 +38,17 @@ pub fn run(args: Args) -> super::Result {
     if let Some(split) = &args.split {
         rows.retain(|r| r.split.as_deref() == Some(split.as_str()));
     }
-    let loaded = match &args.model {
+    let model_text = match &args.model {
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Some(Model::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+            Some(std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?)
         }
         None => None,
+    };
+    let loaded = match (&args.model, &model_text) {
+        (Some(path), Some(text)) => {
+            Some(Model::parse(text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        _ => None,
     };
     let model = loaded.as_ref().unwrap_or_else(|| Model::get());
     let report = evaluate_with(model, &rows).map_err(|e| format!("{name}: {e}"))?;

@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_SUBSCRIPTIONS: usize = 20;
 /// Most teams, and most players, one subscription may name.
 pub const MAX_FILTER_VALUES: usize = 10;
-/// The confidence an item needs by default: at 0.8, Trade precision on the unseen holdout was
-/// 92.0% (see the README), against 82.1% accuracy overall.
+/// The confidence an item needs by default: the probability a Trade decision needs anyway
+/// ([`crate::classify::TRADE_MIN`]), so Signing and Other items are held to it too.
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.8;
 /// Deliveries in a row that may fail before a subscription is paused.
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 5;

@@ -141,12 +141,12 @@ pub fn classify(title: &str, summary: &str) -> Classification {
 }
 
 /// The probabilities `model` gives Trade, Signing and Other for a headline and summary.
-pub fn probabilities(model: &model::Model, title: &str, summary: &str) -> model::Weights {
+pub fn probabilities(model: &model::Model<'_>, title: &str, summary: &str) -> model::Weights {
     model.probabilities(&features::features(title, summary))
 }
 
 /// Classifies a headline and optional summary with `model`.
-pub fn classify_with(model: &model::Model, title: &str, summary: &str) -> Classification {
+pub fn classify_with(model: &model::Model<'_>, title: &str, summary: &str) -> Classification {
     let features = features::features(title, summary);
     let p = model.probabilities(&features);
     let category = decide(&p, TRADE_MIN);
@@ -173,7 +173,7 @@ pub fn decide(p: &model::Weights, trade_min: f32) -> Category {
 /// less their mean, times its value. A rule phrase also carries its share of the rules'
 /// scores (its hand weight times the score feature's weights), so the score features
 /// themselves are not listed.
-fn evidence(model: &model::Model, features: &[features::Feature]) -> Vec<Evidence> {
+fn evidence(model: &model::Model<'_>, features: &[features::Feature]) -> Vec<Evidence> {
     let mut evidence: Vec<Evidence> = features
         .iter()
         .filter(|f| !features::SCORES.contains(&f.name.as_str()))

@@ -20,11 +20,11 @@ pub const BIAS: &str = "@bias";
 /// Weights for Trade, Signing and Other, in [`Category::ALL`] order.
 pub type Weights = [f32; 3];
 
-/// A trained model.
+/// A trained model, its feature names borrowed from the text or examples it came from.
 #[derive(Debug, Default)]
-pub struct Model {
+pub struct Model<'a> {
     bias: Weights,
-    weights: HashMap<String, Weights>,
+    weights: HashMap<&'a str, Weights>,
 }
 
 /// A model file that cannot be read.
@@ -37,15 +37,15 @@ pub struct ModelError {
     pub message: String,
 }
 
-impl Model {
+impl<'a> Model<'a> {
     /// The shipped model, read once (a test proves it reads).
-    pub fn get() -> &'static Model {
-        static MODEL: OnceLock<Model> = OnceLock::new();
+    pub fn get() -> &'static Model<'static> {
+        static MODEL: OnceLock<Model<'static>> = OnceLock::new();
         MODEL.get_or_init(|| Model::parse(SHIPPED).unwrap_or_default())
     }
 
     /// Reads a model file: `#` comment lines, then `name<TAB>trade<TAB>signing<TAB>other`.
-    pub fn parse(text: &str) -> Result<Model, ModelError> {
+    pub fn parse(text: &'a str) -> Result<Model<'a>, ModelError> {
         let mut model = Model::default();
         for (index, line) in text.lines().enumerate() {
             if line.starts_with('#') || line.trim().is_empty() {
@@ -68,7 +68,7 @@ impl Model {
             if name == BIAS {
                 model.bias = weights;
             } else {
-                model.weights.insert(name.to_owned(), weights);
+                model.weights.insert(name, weights);
             }
         }
         if model.weights.is_empty() {
@@ -81,7 +81,7 @@ impl Model {
     }
 
     /// Builds a model from trained weights.
-    pub fn new(bias: Weights, weights: HashMap<String, Weights>) -> Model {
+    pub fn new(bias: Weights, weights: HashMap<&'a str, Weights>) -> Model<'a> {
         Model { bias, weights }
     }
 
@@ -105,11 +105,11 @@ impl Model {
     /// The model as a file: `header` lines as comments, then the intercepts and every
     /// feature with a weight of at least [`MIN_WEIGHT`], sorted by name.
     pub fn to_file(&self, header: &str) -> String {
-        let mut names: Vec<&String> = self
+        let mut names: Vec<&str> = self
             .weights
             .iter()
             .filter(|(_, w)| w.iter().any(|w| w.abs() >= MIN_WEIGHT))
-            .map(|(n, _)| n)
+            .map(|(n, _)| *n)
             .collect();
         names.sort();
         let mut out: String = header.lines().map(|l| format!("# {l}\n")).collect();
@@ -148,9 +148,10 @@ mod tests {
 
     #[test]
     fn a_model_survives_its_file() {
-        let weights = HashMap::from([("w:sign".to_owned(), [0.5, 2.25, -1.0])]);
+        let weights = HashMap::from([("w:sign", [0.5, 2.25, -1.0])]);
         let model = Model::new([0.1, 0.2, 0.3], weights);
-        let again = Model::parse(&model.to_file("trained on nothing")).expect("reads");
+        let file = model.to_file("trained on nothing");
+        let again = Model::parse(&file).expect("reads");
         assert_eq!(again.bias, [0.1, 0.2, 0.3]);
         assert_eq!(again.weights("w:sign"), [0.5, 2.25, -1.0]);
         assert_eq!(again.weights("w:trade"), [0.0; 3]);

@@ -96,7 +96,7 @@ impl Default for Params {
 }
 
 /// Fits a model to `examples`.
-pub fn fit(examples: &[Example], params: &Params) -> Model {
+pub fn fit<'a>(examples: &'a [Example], params: &Params) -> Model<'a> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for f in examples.iter().flat_map(|e| &e.features) {
         *counts.entry(&f.name).or_default() += 1;
@@ -155,7 +155,7 @@ pub fn fit(examples: &[Example], params: &Params) -> Model {
     let weights = names
         .iter()
         .zip(&w)
-        .map(|(name, w)| ((*name).to_owned(), to32(w)))
+        .map(|(name, w)| (*name, to32(w)))
         .collect();
     Model::new(to32(&w[bias]), weights)
 }
