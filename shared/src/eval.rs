@@ -85,6 +85,28 @@ pub struct TradePoint {
     pub trade_recall: f64,
 }
 
+/// The table of operating points as `tracker eval` and `tracker train` print it, marking
+/// [`TRADE_MIN`].
+pub fn trade_points_table(points: &[TradePoint]) -> String {
+    let mut out =
+        String::from("when Trade needs probability  accuracy  trade precision  trade recall\n");
+    for t in points {
+        out.push_str(&format!(
+            "{:>28.1}  {:>7.1}%  {:>14.1}%  {:>11.1}%{}\n",
+            t.trade_min,
+            t.accuracy * 100.0,
+            t.trade_precision * 100.0,
+            t.trade_recall * 100.0,
+            if t.trade_min == TRADE_MIN {
+                "  (shipped)"
+            } else {
+                ""
+            }
+        ));
+    }
+    out
+}
+
 /// The operating points [`trade_points`] reports.
 pub const TRADE_MINS: [f32; 6] = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -110,10 +132,6 @@ pub fn trade_points(rows: &[(Category, Weights)]) -> Vec<TradePoint> {
             }
         })
         .collect()
-}
-
-fn position(c: Category) -> usize {
-    Category::ALL.iter().position(|x| *x == c).unwrap_or(2)
 }
 
 /// One labelled row of a TSV file.
@@ -218,7 +236,7 @@ pub fn evaluate_with(model: &Model<'_>, rows: &[LabelledRow]) -> Result<Report, 
         let p = probabilities(model, &row.title, &row.description);
         points.push((row.label, p));
         let predicted = decide(&p, TRADE_MIN);
-        confusion[position(row.label)][position(predicted)] += 1;
+        confusion[row.label.index()][predicted.index()] += 1;
         if predicted != row.label {
             misses.push(Miss {
                 id: row.id.clone(),
@@ -404,25 +422,7 @@ impl fmt::Display for Report {
                 row[2]
             )?;
         }
-        writeln!(
-            f,
-            "\nwhen Trade needs probability  accuracy  trade precision  trade recall"
-        )?;
-        for t in &self.trade_points {
-            writeln!(
-                f,
-                "{:>28.1}  {:>7.1}%  {:>14.1}%  {:>11.1}%{}",
-                t.trade_min,
-                t.accuracy * 100.0,
-                t.trade_precision * 100.0,
-                t.trade_recall * 100.0,
-                if t.trade_min == TRADE_MIN {
-                    "  (shipped)"
-                } else {
-                    ""
-                }
-            )?;
-        }
+        write!(f, "\n{}", trade_points_table(&self.trade_points))?;
         if !self.misses.is_empty() {
             writeln!(f, "\nmisses")?;
             for m in &self.misses {

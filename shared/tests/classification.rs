@@ -1,5 +1,6 @@
 //! The classifier: its level on the hand-labelled dev file, and the traps of substring matching.
 
+use shared::classify::model::Model;
 use shared::classify::train::{examples, fit, header, Params};
 use shared::classify::{classify, Category, Place};
 use shared::eval::{evaluate, evaluate_tsv, read_tsv};
@@ -20,9 +21,14 @@ const HOLDOUT_FLOOR: f64 = 0.86;
 
 const SHIPPED_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/classifier.tsv");
 
-/// The shipped model is exactly what `tracker train` fits on the corpus, leaving out the
-/// holdout: a changed corpus, feature or fit must come with the re-trained model
-/// (`UPDATE_MODEL=1 cargo test -p shared --test classification shipped` rewrites it).
+/// How far a re-fitted weight may be from the shipped one.
+const MODEL_TOLERANCE: f32 = 1e-3;
+
+/// The shipped model is what `tracker train` fits on the corpus, leaving out the holdout: a
+/// changed corpus, feature or fit must come with the re-trained model
+/// (`UPDATE_MODEL=1 cargo test -p shared --test classification shipped` rewrites it). Weights
+/// may differ by [`MODEL_TOLERANCE`]: the file rounds them, and `exp` may differ in its last
+/// bit between platforms.
 #[test]
 fn the_shipped_model_is_fitted_on_the_corpus_without_the_holdout() {
     let mut all = Vec::new();
@@ -44,9 +50,24 @@ fn the_shipped_model_is_fitted_on_the_corpus_without_the_holdout() {
         std::fs::write(SHIPPED_MODEL, &fitted).expect("write the model");
     }
     let shipped = std::fs::read_to_string(SHIPPED_MODEL).expect("the shipped model");
+    let comments = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        comments(&fitted),
+        comments(&shipped),
+        "trained from other data"
+    );
+    let distance = Model::parse(&fitted)
+        .expect("fitted")
+        .distance(&Model::parse(&shipped).expect("shipped"));
     assert!(
-        fitted == shipped,
-        "shared/data/classifier.tsv is not what the corpus trains: re-train it (README)"
+        distance <= MODEL_TOLERANCE,
+        "shared/data/classifier.tsv is not what the corpus trains (a weight differs by \
+         {distance}): re-train it (README)"
     );
 }
 
@@ -233,7 +254,7 @@ fn confidence_is_the_winners_probability() {
     assert!(sure.confidence > 0.8, "{}", sure.confidence);
     let unsure = classify("Lakers", "");
     assert!(unsure.confidence < sure.confidence);
-    assert!(unsure.confidence >= 1.0 / 3.0);
+    assert!(unsure.confidence > 0.1);
 }
 
 #[test]

@@ -38,18 +38,18 @@ pub fn run(args: Args) -> super::Result {
     if let Some(split) = &args.split {
         rows.retain(|r| r.split.as_deref() == Some(split.as_str()));
     }
-    let model_text = match &args.model {
-        Some(path) => {
-            Some(std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
-        None => None,
-    };
-    let loaded = match (&args.model, &model_text) {
-        (Some(path), Some(text)) => {
-            Some(Model::parse(text).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
-        _ => None,
-    };
+    let model_name = args.model.as_ref().map(|p| p.display().to_string());
+    let model_text = args
+        .model
+        .as_ref()
+        .map(std::fs::read_to_string)
+        .transpose()
+        .map_err(|e| format!("{}: {e}", model_name.as_deref().unwrap_or_default()))?;
+    let loaded = model_text
+        .as_deref()
+        .map(Model::parse)
+        .transpose()
+        .map_err(|e| format!("{}: {e}", model_name.as_deref().unwrap_or_default()))?;
     let model = loaded.as_ref().unwrap_or_else(|| Model::get());
     let report = evaluate_with(model, &rows).map_err(|e| format!("{name}: {e}"))?;
     let teams = evaluate_teams(&rows);

@@ -2,7 +2,7 @@
 
 use shared::classify::train::{cross_validate, examples, fit, header, Params};
 use shared::classify::{decide, TRADE_MIN};
-use shared::eval::{read_tsv, trade_points};
+use shared::eval::{read_tsv, trade_points, trade_points_table};
 
 /// Arguments of `tracker train`.
 #[derive(clap::Args)]
@@ -22,7 +22,7 @@ pub struct Args {
     /// Features seen in fewer rows than this are left out.
     #[arg(long, default_value_t = Params::default().min_count)]
     min_count: usize,
-    /// Cross-validation folds (drawn by story); 0 skips cross-validation.
+    /// Cross-validation folds (drawn by story), at least 2; 0 skips cross-validation.
     #[arg(long, default_value_t = 5)]
     folds: usize,
     /// Write every row's cross-validated decision here (TSV: id, label, predicted, the three
@@ -49,34 +49,31 @@ pub fn run(args: Args) -> super::Result {
         sources.push((name, found.len()));
         all.extend(found);
     }
+    if args.folds == 1 {
+        return Err("--folds: 0 (no cross-validation) or at least 2".into());
+    }
+    if args.folds == 0 && args.predictions.is_some() {
+        return Err("--predictions needs cross-validation (--folds 2 or more)".into());
+    }
     let params = Params {
         c: args.c,
         epochs: args.epochs,
         min_count: args.min_count,
         ..Params::default()
     };
-    if args.folds > 1 {
+    if args.folds >= 2 {
         let probabilities = cross_validate(&all, args.folds, &params);
         println!(
             "{}-fold cross-validation by story, {} rows:",
             args.folds,
             all.len()
         );
-        println!("trade_min  accuracy  trade_precision  trade_recall");
         let labelled: Vec<_> = all
             .iter()
             .map(|e| e.label)
             .zip(probabilities.clone())
             .collect();
-        for t in trade_points(&labelled) {
-            println!(
-                "{:>9.1}  {:>7.1}%  {:>14.1}%  {:>11.1}%",
-                t.trade_min,
-                t.accuracy * 100.0,
-                t.trade_precision * 100.0,
-                t.trade_recall * 100.0
-            );
-        }
+        print!("{}", trade_points_table(&trade_points(&labelled)));
         if let Some(path) = &args.predictions {
             let mut out =
                 String::from("id\tlabel\tpredicted\tp_trade\tp_signing\tp_other\ttitle\n");

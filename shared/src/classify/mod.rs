@@ -58,7 +58,8 @@ impl Category {
         }
     }
 
-    fn index(self) -> usize {
+    /// The category's position in [`Category::ALL`] (and in the model's weights).
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
@@ -117,8 +118,9 @@ pub struct Evidence {
 pub struct Classification {
     /// The winning category.
     pub category: Category,
-    /// How sure the decision is: the model's probability of the winning category (at least
-    /// 1/3; the alerts' `min_confidence` filters on it).
+    /// How sure the decision is: the model's probability of the category (above 0.1: at least
+    /// 1/3 unless Trade, the likeliest, fell short of [`TRADE_MIN`]; the alerts'
+    /// `min_confidence` filters on it).
     pub confidence: f32,
     /// The features that pushed hardest, strongest first (at most [`MAX_EVIDENCE`]).
     pub evidence: Vec<Evidence>,

@@ -4,7 +4,6 @@
 //! [`BIAS`] holds the intercepts).
 
 use super::features::Feature;
-use super::Category;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -17,7 +16,7 @@ pub const MIN_WEIGHT: f32 = 0.001;
 /// The name of the line holding the intercepts.
 pub const BIAS: &str = "@bias";
 
-/// Weights for Trade, Signing and Other, in [`Category::ALL`] order.
+/// Weights for Trade, Signing and Other, in [`super::Category::ALL`] order.
 pub type Weights = [f32; 3];
 
 /// A trained model, its feature names borrowed from the text or examples it came from.
@@ -41,7 +40,7 @@ impl<'a> Model<'a> {
     /// The shipped model, read once (a test proves it reads).
     pub fn get() -> &'static Model<'static> {
         static MODEL: OnceLock<Model<'static>> = OnceLock::new();
-        MODEL.get_or_init(|| Model::parse(SHIPPED).unwrap_or_default())
+        MODEL.get_or_init(|| Model::parse(SHIPPED).expect("the shipped model reads"))
     }
 
     /// Reads a model file: `#` comment lines, then `name<TAB>trade<TAB>signing<TAB>other`.
@@ -90,7 +89,7 @@ impl<'a> Model<'a> {
         self.weights.get(name).copied().unwrap_or_default()
     }
 
-    /// The three categories' probabilities, in [`Category::ALL`] order.
+    /// The three categories' probabilities, in [`super::Category::ALL`] order.
     pub fn probabilities(&self, features: &[Feature]) -> Weights {
         let mut scores = self.bias;
         for f in features {
@@ -100,6 +99,17 @@ impl<'a> Model<'a> {
             }
         }
         softmax(scores)
+    }
+
+    /// The largest difference between a weight of this model and the same weight of `other`
+    /// (a weight one lacks counts as zero).
+    pub fn distance(&self, other: &Model<'_>) -> f32 {
+        let names = self.weights.keys().chain(other.weights.keys());
+        names
+            .map(|name| (self.weights(name), other.weights(name)))
+            .chain([(self.bias, other.bias)])
+            .flat_map(|(a, b)| (0..3).map(move |k| (a[k] - b[k]).abs()))
+            .fold(0.0, f32::max)
     }
 
     /// The model as a file: `header` lines as comments, then the intercepts and every
@@ -131,11 +141,6 @@ pub fn softmax(scores: Weights) -> Weights {
     exp.map(|e| e / total)
 }
 
-/// The position of `category` in [`Category::ALL`] and in [`Weights`].
-pub fn slot(category: Category) -> usize {
-    category as usize
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +160,16 @@ mod tests {
         assert_eq!(again.bias, [0.1, 0.2, 0.3]);
         assert_eq!(again.weights("w:sign"), [0.5, 2.25, -1.0]);
         assert_eq!(again.weights("w:trade"), [0.0; 3]);
+        assert_eq!(again.distance(&model), 0.0);
+        let nudged = Model::new(
+            [0.1, 0.2, 0.3],
+            HashMap::from([("w:sign", [0.5, 2.0, -1.0])]),
+        );
+        assert_eq!(nudged.distance(&model), 0.25);
+        assert_eq!(
+            Model::new([0.1, 0.2, 0.3], HashMap::new()).distance(&model),
+            2.25
+        );
         assert!(Model::parse("w:x\t1\t2\n").is_err());
         assert!(Model::parse("# nothing\n").is_err());
     }

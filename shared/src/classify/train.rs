@@ -4,7 +4,7 @@
 //! coverage of one event is never on both sides.
 
 use super::features::{features, Feature};
-use super::model::{slot, Model, Weights};
+use super::model::{Model, Weights};
 use super::Category;
 use crate::eval::LabelledRow;
 use std::collections::HashMap;
@@ -139,7 +139,7 @@ pub fn fit<'a>(examples: &'a [Example], params: &Params) -> Model<'a> {
             }
             let p = softmax64(z);
             let mut diff = p;
-            diff[slot(example.label)] -= 1.0;
+            diff[example.label.index()] -= 1.0;
             for &(id, v) in row {
                 for k in 0..3 {
                     grad[id][k] += diff[k] * v;
@@ -189,6 +189,7 @@ fn fold(story: &str, folds: usize) -> usize {
     (hash % folds.max(1) as u64) as usize
 }
 
+/// [`super::model::softmax`] in double precision, as the fit works.
 fn softmax64(z: [f64; 3]) -> [f64; 3] {
     let top = z.iter().copied().fold(f64::MIN, f64::max);
     let e = z.map(|z| (z - top).exp());

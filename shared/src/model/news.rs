@@ -19,9 +19,10 @@ pub struct NewsItem {
     pub source: String,
     /// Trade, Signing or Other.
     pub category: Category,
-    /// The phrases that decided the category.
+    /// The features that pushed the decision hardest (rule phrases, words).
     pub evidence: Vec<Evidence>,
-    /// How sure the classifier was, from 1/3 to 1 (absent on items stored before it was kept).
+    /// How sure the classifier was: its probability of the category, above 0.1 (absent on
+    /// items stored before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f32>,
     /// The teams the item is about: three-letter codes, sorted (see [`crate::teams`]).
