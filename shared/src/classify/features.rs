@@ -7,7 +7,7 @@
 use super::matcher::Matcher;
 use super::tokens::tokenize;
 use super::{Category, Place};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// How much a summary feature counts next to the same feature in the title.
@@ -79,31 +79,35 @@ pub fn features(title: &str, summary: &str) -> Vec<Feature> {
                 .windows(2)
                 .map(|p| (format!("w:{} {}", p[0], p[1]), None)),
         );
-        let mut seen = std::collections::HashSet::new();
+        // A phrase counts once per place, however often it is repeated.
+        let mut seen = HashSet::new();
         for (name, rule) in names {
-            // A phrase counts once per place, however often it is repeated.
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            if let Some((category, weight)) = rule {
-                scores[category as usize] += weight;
-            }
-            match index.get(&name) {
-                Some(&i) => {
-                    let f = &mut out[i];
-                    f.value += value;
-                    f.rule = f.rule.zip(rule).map(|((c, a), (_, b))| (c, a + b));
-                }
+            let i = match index.get(&name) {
+                Some(&i) => i,
                 None => {
                     index.insert(name.clone(), out.len());
                     out.push(Feature {
                         name,
                         place,
-                        value,
-                        rule,
+                        value: 0.0,
+                        rule: None,
                     });
+                    out.len() - 1
                 }
+            };
+            if !seen.insert(i) {
+                continue;
             }
+            if let Some((category, weight)) = rule {
+                scores[category.index()] += weight;
+            }
+            let f = &mut out[i];
+            f.value += value;
+            f.rule = match (f.rule, rule) {
+                (Some((c, a)), Some((_, b))) => Some((c, a + b)),
+                (known, None) => known,
+                (None, new) => new,
+            };
         }
     }
     out.extend(SCORES.iter().zip(scores).map(|(name, value)| Feature {
