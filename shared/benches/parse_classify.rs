@@ -6,6 +6,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use shared::classify::classify;
 use shared::classify::model::Model;
 use shared::feed::{parse_feed, ParseOptions};
+use shared::players::find_players;
+use shared::teams::find_teams;
 use std::hint::black_box;
 
 fn corpus() -> Vec<Vec<u8>> {
@@ -84,6 +86,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for (title, summary) in &headlines {
                 black_box(classify(title, summary));
+            }
+        })
+    });
+    // Ingest's work per item: the decision, then the teams and players it names.
+    classify_group.bench_function("items_tagged", |b| {
+        b.iter(|| {
+            for (title, summary) in &headlines {
+                black_box(classify(title, summary));
+                black_box(find_teams(title, summary));
+                black_box(find_players(title, summary));
             }
         })
     });

@@ -850,7 +850,22 @@ fn a_subscription(owner: &str, n: u32) -> Subscription {
     sub
 }
 
-/// Subscriptions per owner with versions; delivery records claimed once; attempts newest first.
+/// A delivered first attempt for `subscription`.
+fn attempt(subscription: &str) -> DeliveryAttempt {
+    DeliveryAttempt {
+        subscription_id: subscription.to_owned(),
+        item_id: "item".into(),
+        attempt: 1,
+        at: t0(),
+        outcome: Outcome::Delivered,
+        status: Some(200),
+        error: None,
+        duration_ms: 3,
+    }
+}
+
+/// Subscriptions per owner with versions; delivery records claimed once; attempts newest
+/// first, expired ones left out.
 async fn subscriptions_deliveries_and_attempts(store: &dyn Store) {
     let (alice, bob) = (new_id(), new_id());
     let first = a_subscription(&alice, 1);
@@ -931,23 +946,32 @@ async fn subscriptions_deliveries_and_attempts(store: &dyn Store) {
         .expect("other item"));
     for n in 1..=3 {
         let attempt = DeliveryAttempt {
-            subscription_id: first.id.clone(),
             item_id: format!("item-{n}"),
-            attempt: 1,
             at: t0() + Duration::seconds(i64::from(n)),
-            outcome: Outcome::Delivered,
-            status: Some(200),
-            error: None,
-            duration_ms: 3,
+            ..attempt(&first.id)
         };
         store
             .record_attempt(&attempt, expires)
             .await
             .expect("record");
     }
+    // The newest attempt, but already expired: gone for readers before TTL removes it.
+    let expired = DeliveryAttempt {
+        item_id: "item-4".into(),
+        at: t0() + Duration::seconds(4),
+        ..attempt(&first.id)
+    };
+    store
+        .record_attempt(&expired, Utc::now().timestamp() - 1)
+        .await
+        .expect("record expired");
     let attempts = store.list_attempts(&first.id, 2).await.expect("attempts");
     let items: Vec<&str> = attempts.iter().map(|a| a.item_id.as_str()).collect();
-    assert_eq!(items, ["item-3", "item-2"], "newest first");
+    assert_eq!(
+        items,
+        ["item-3", "item-2"],
+        "newest first, expired left out"
+    );
 }
 
 macro_rules! contract_suite {

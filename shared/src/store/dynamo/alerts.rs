@@ -237,8 +237,14 @@ impl AlertStore for DynamoStore {
             .client
             .query()
             .key_condition_expression("pk = :pk AND begins_with(sk, :attempt)")
+            // TTL deletes expired rows only eventually (typically within 48 hours).
+            .filter_expression("expires_at > :now")
             .expression_attribute_values(":pk", s(subscription_key(subscription)))
             .expression_attribute_values(":attempt", s("attempt#"))
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(chrono::Utc::now().timestamp().to_string()),
+            )
             .scan_index_forward(false)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX));
         let mut rows = self.alert_rows(request, limit).await?;
