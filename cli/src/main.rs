@@ -68,6 +68,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader took what it wanted (`tracker eval | head`): not a failure.
+        Err(err) if commands::is_broken_pipe(err.as_ref()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("tracker: {err}");
             ExitCode::FAILURE

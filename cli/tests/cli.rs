@@ -124,6 +124,47 @@ fn classify_jsonl_keeps_order() {
 }
 
 #[test]
+fn a_reader_that_leaves_early_is_not_a_failure() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracker"))
+        .args(["classify", "--jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tracker starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let line = "{\"title\":\"Lakers sign Jay Huff to two-way contract\"}\n".repeat(200);
+        // Writing fails once tracker has stopped reading: that is the point.
+        for _ in 0..500 {
+            if stdin.write_all(line.as_bytes()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    assert!(first.contains("Signing"), "{first}");
+    // Like `| head -1`: the reader goes away after one line.
+    let output = child.wait_with_output().expect("tracker runs");
+    writer.join().expect("writer");
+    assert!(
+        output.status.success(),
+        "status {:?}, stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn classify_jsonl_reports_the_bad_line() {
     let out = tracker(
         &["classify", "--jsonl"],

@@ -161,6 +161,5 @@ pub fn token(args: TokenArgs) -> super::Result {
         client_id: args.device,
         ttl_seconds: i64::try_from(args.ttl.as_secs()).unwrap_or(i64::MAX),
     };
-    println!("{}", key.mint(&spec)?);
-    Ok(())
+    super::out(format_args!("{}\n", key.mint(&spec)?))
 }

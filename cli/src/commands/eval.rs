@@ -59,10 +59,10 @@ pub fn run(args: Args) -> super::Result {
             teams: teams.as_ref(),
         })
     } else {
-        print!("{report}");
-        if let Some(teams) = teams {
-            print!("\n{teams}");
+        super::out(&report)?;
+        match teams {
+            Some(teams) => super::out(format_args!("\n{teams}")),
+            None => Ok(()),
         }
-        Ok(())
     }
 }

@@ -63,17 +63,17 @@ pub fn run(args: Args) -> super::Result {
     };
     if args.folds >= 2 {
         let probabilities = cross_validate(&all, args.folds, &params);
-        println!(
-            "{}-fold cross-validation by story, {} rows:",
+        super::out(format_args!(
+            "{}-fold cross-validation by story, {} rows:\n",
             args.folds,
             all.len()
-        );
+        ))?;
         let labelled: Vec<_> = all
             .iter()
             .map(|e| e.label)
             .zip(probabilities.clone())
             .collect();
-        print!("{}", trade_points_table(&trade_points(&labelled)));
+        super::out(trade_points_table(&trade_points(&labelled)))?;
         if let Some(path) = &args.predictions {
             let mut out =
                 String::from("id\tlabel\tpredicted\tp_trade\tp_signing\tp_other\ttitle\n");
