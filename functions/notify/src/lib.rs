@@ -6,6 +6,7 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use shared::alerts::deliver::{Notifier, NotifyReport};
 use shared::model::NewsItem;
 use shared::store::schema::NEWS_KIND;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The news item a stream record inserted; `None` for other records (team links, feed state,
 /// counters, changes and removals) and for images that are not news items.
@@ -30,11 +31,24 @@ pub fn inserted_news(record: &EventRecord) -> Option<NewsItem> {
     }
 }
 
+/// The [`Instant`] of a Lambda invocation's deadline, given in milliseconds since the epoch.
+pub fn deadline(deadline_ms: u64, now: SystemTime) -> Instant {
+    let now_ms = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
 /// Delivers the batch's new items, all (subscription, item) pairs at once (one slow receiver
-/// does not hold up the others), and reports for retry the records whose delivery records the
-/// store could not write, or every record when the subscriptions could not be read (alerts
-/// already claimed are not sent again).
-pub async fn handle(notifier: &Notifier, event: &Event) -> DynamoDbEventResponse {
+/// does not hold up the others), starting none too close to `deadline`, and reports for retry
+/// the records whose alerts were not all started or whose delivery records the store could
+/// not write, or every record when the subscriptions could not be read (alerts already
+/// claimed are not sent again).
+pub async fn handle(
+    notifier: &Notifier,
+    event: &Event,
+    deadline: Instant,
+) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     let news: Vec<(&EventRecord, NewsItem)> = event
         .records
@@ -42,11 +56,16 @@ pub async fn handle(notifier: &Notifier, event: &Event) -> DynamoDbEventResponse
         .filter_map(|record| inserted_news(record).map(|item| (record, item)))
         .collect();
     let items: Vec<NewsItem> = news.iter().map(|(_, item)| item.clone()).collect();
-    let report = match notifier.notify(&items, chrono::Utc::now()).await {
+    let report = match notifier
+        .notify_before(&items, chrono::Utc::now(), deadline)
+        .await
+    {
         Ok(report) => {
             let retried = news
                 .iter()
-                .filter(|(_, item)| report.store_failures.contains(&item.id))
+                .filter(|(_, item)| {
+                    report.store_failures.contains(&item.id) || report.deferred.contains(&item.id)
+                })
                 .map(|(record, _)| *record);
             fail(&mut response, retried);
             report
@@ -65,6 +84,7 @@ pub async fn handle(notifier: &Notifier, event: &Event) -> DynamoDbEventResponse
         failed = report.failed,
         already_delivered = report.already_delivered,
         paused = ?report.paused,
+        deferred = report.deferred.len(),
         retried = response.batch_item_failures.len(),
         "notify batch"
     );

@@ -15,7 +15,8 @@ async fn main() -> Result<(), Error> {
     let notifier = &notifier;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::dynamodb::Event>| async move {
-            Ok::<_, Error>(notify::handle(notifier, &event.payload).await)
+            let deadline = notify::deadline(event.context.deadline, std::time::SystemTime::now());
+            Ok::<_, Error>(notify::handle(notifier, &event.payload, deadline).await)
         },
     ))
     .await

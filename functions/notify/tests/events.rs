@@ -11,6 +11,7 @@ use shared::store::AlertStore;
 use shared::testing::receiver::Receiver;
 use shared::testing::{self, emulator};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const EVENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -61,7 +62,7 @@ async fn the_stream_batch_alerts_once_and_a_replay_sends_nothing() {
     assert_eq!(news.len(), 1, "only the news item's INSERT is news");
     assert_eq!(news[0].teams, ["BOS", "POR"]);
 
-    let response = notify::handle(&notifier, &event).await;
+    let response = notify::handle(&notifier, &event, ample()).await;
     assert!(response.batch_item_failures.is_empty());
     let got = receiver.got("hook");
     assert_eq!(got.len(), 1, "the Celtics subscription only: {got:?}");
@@ -69,13 +70,56 @@ async fn the_stream_batch_alerts_once_and_a_replay_sends_nothing() {
     assert_eq!(body["item"]["title"], news[0].title.as_str());
     assert_eq!(body["subscription_id"], celtics.id.as_str());
 
-    let replay = notify::handle(&notifier, &event).await;
+    let replay = notify::handle(&notifier, &event, ample()).await;
     assert!(replay.batch_item_failures.is_empty());
     assert_eq!(
         receiver.got("hook").len(),
         1,
         "a replayed batch sends nothing twice"
     );
+}
+
+/// A deadline no batch here comes near.
+fn ample() -> Instant {
+    Instant::now() + Duration::from_secs(600)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_out_of_time_sends_nothing_and_is_retried_for_its_alerts() {
+    let store = Arc::new(testing::dynamo_store().await);
+    let receiver = Receiver::start(&[]).await;
+    subscribe(store.as_ref(), &receiver.url("hook"), &["BOS"]).await;
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: Arc::new(HttpSender::new(DeliveryConfig::local()).expect("sender")),
+    };
+    let event = event();
+    // Less time left than one alert may take: nothing is claimed, the news record is retried.
+    let response = notify::handle(&notifier, &event, Instant::now()).await;
+    let failed: Vec<Option<String>> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, [Some("100000000000000000001".to_owned())]);
+    assert!(receiver.got("hook").is_empty());
+
+    let retry = notify::handle(&notifier, &event, ample()).await;
+    assert!(retry.batch_item_failures.is_empty());
+    assert_eq!(receiver.got("hook").len(), 1, "the retry sends the alert");
+}
+
+#[test]
+fn the_deadline_is_read_from_epoch_milliseconds() {
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000);
+    let soon = notify::deadline(1_005_000, now);
+    let left = soon.saturating_duration_since(Instant::now());
+    assert!(
+        left <= Duration::from_secs(5) && left > Duration::from_secs(4),
+        "{left:?}"
+    );
+    let past = notify::deadline(999_000, now);
+    assert!(past <= Instant::now());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +132,7 @@ async fn a_store_failure_reports_the_batch_for_retry() {
         store: Arc::new(store),
         sender: Arc::new(HttpSender::new(DeliveryConfig::local()).expect("sender")),
     };
-    let response = notify::handle(&notifier, &event()).await;
+    let response = notify::handle(&notifier, &event(), ample()).await;
     let failed: Vec<Option<String>> = response
         .batch_item_failures
         .iter()

@@ -188,6 +188,12 @@ impl Sender for HttpSender {
         }
     }
 
+    fn longest_send(&self) -> Duration {
+        let tries = self.config.attempts.max(1);
+        let waits = (0..tries - 1).map(|n| self.config.backoff * 2u32.saturating_pow(n));
+        self.config.timeout * tries + waits.sum::<Duration>()
+    }
+
     async fn send(&self, sub: &Subscription, item: &NewsItem, test: bool) -> Vec<DeliveryAttempt> {
         let payload = serde_json::to_vec(&body(sub, item, test)).unwrap_or_default();
         let delivery_id = format!("{}:{}", sub.id, item.id);
@@ -240,6 +246,9 @@ pub struct NotifyReport {
     /// Items whose delivery records could not be written (the store failed): to retry. What
     /// was claimed is not sent again.
     pub store_failures: Vec<String>,
+    /// Items with alerts not started because the deadline was near: to retry. What was sent
+    /// is not sent again.
+    pub deferred: Vec<String>,
 }
 
 /// How long delivery records and attempts are kept.
@@ -267,7 +276,22 @@ impl Notifier {
         now: Timestamp,
     ) -> Result<NotifyReport, StoreError> {
         let subscriptions = self.store.all_subscriptions().await?;
-        self.deliver(&subscriptions, items, now).await
+        self.deliver(&subscriptions, items, now, None).await
+    }
+
+    /// [`Notifier::notify`] that starts no alert when less than the sender's
+    /// [`Sender::longest_send`] is left before `deadline` (a Lambda's): the items it leaves
+    /// are listed in [`NotifyReport::deferred`] for the caller to retry, nothing claimed and
+    /// unsent.
+    pub async fn notify_before(
+        &self,
+        items: &[NewsItem],
+        now: Timestamp,
+        deadline: Instant,
+    ) -> Result<NotifyReport, StoreError> {
+        let subscriptions = self.store.all_subscriptions().await?;
+        self.deliver(&subscriptions, items, now, Some(deadline))
+            .await
     }
 
     /// [`Notifier::notify`] with the subscriptions read already.
@@ -276,7 +300,10 @@ impl Notifier {
         subscriptions: &[Subscription],
         items: &[NewsItem],
         now: Timestamp,
+        deadline: Option<Instant>,
     ) -> Result<NotifyReport, StoreError> {
+        let reserve = self.sender.longest_send();
+        let out_of_time = move || deadline.is_some_and(|d| Instant::now() + reserve >= d);
         let pairs: Vec<(&Subscription, &NewsItem)> = items
             .iter()
             .flat_map(|item| {
@@ -298,13 +325,16 @@ impl Notifier {
             .into_iter()
             .map(|(sub, item)| async move {
                 let failed = |err: StoreError| (item.id.as_str(), err);
+                if out_of_time() {
+                    return Ok((sub, item, Pair::Deferred));
+                }
                 if !self
                     .store
                     .claim_delivery(&sub.id, &item.id, expires_at)
                     .await
                     .map_err(failed)?
                 {
-                    return Ok((sub, None));
+                    return Ok((sub, item, Pair::SentBefore));
                 }
                 let attempts = self.sender.send(sub, item, false).await;
                 for attempt in &attempts {
@@ -315,9 +345,11 @@ impl Notifier {
                 }
                 Ok((
                     sub,
-                    attempts
-                        .last()
-                        .map(|a| (a.outcome, a.status, a.error.clone())),
+                    item,
+                    match attempts.last() {
+                        Some(a) => Pair::Sent((a.outcome, a.status, a.error.clone())),
+                        None => Pair::SentBefore,
+                    },
                 ))
             })
             .collect();
@@ -328,18 +360,20 @@ impl Notifier {
         let mut per_subscription: BTreeMap<&str, (&Subscription, Vec<Last>)> = BTreeMap::new();
         for result in results {
             let (sub, last) = match result {
-                Ok(done) => done,
-                Err((item, err)) => {
-                    tracing::error!(item, error = %err, "recording a delivery: its item is retried");
-                    if !report.store_failures.iter().any(|i| i == item) {
-                        report.store_failures.push(item.to_owned());
-                    }
+                Ok((sub, _, Pair::Sent(last))) => (sub, last),
+                Ok((_, _, Pair::SentBefore)) => {
+                    report.already_delivered += 1;
                     continue;
                 }
-            };
-            let Some(last) = last else {
-                report.already_delivered += 1;
-                continue;
+                Ok((_, item, Pair::Deferred)) => {
+                    add_once(&mut report.deferred, &item.id);
+                    continue;
+                }
+                Err((item, err)) => {
+                    tracing::error!(item, error = %err, "recording a delivery: its item is retried");
+                    add_once(&mut report.store_failures, item);
+                    continue;
+                }
             };
             if last.0 == Outcome::Delivered {
                 report.delivered += 1;
@@ -416,6 +450,23 @@ impl Notifier {
 
 /// The last attempt of one alert: outcome, status, error.
 type Last = (Outcome, Option<u16>, Option<String>);
+
+/// What became of one (subscription, item) pair.
+enum Pair {
+    /// Sent now; its last attempt.
+    Sent(Last),
+    /// Claimed by an earlier run: not sent again.
+    SentBefore,
+    /// Not started: too little time was left.
+    Deferred,
+}
+
+/// Adds `id` to `ids` unless it is there.
+fn add_once(ids: &mut Vec<String>, id: &str) {
+    if !ids.iter().any(|i| i == id) {
+        ids.push(id.to_owned());
+    }
+}
 
 /// A subscription after these outcomes, in order: a success clears the failures; a 410 pauses
 /// it; [`MAX_CONSECUTIVE_FAILURES`] failures in a row pause it.

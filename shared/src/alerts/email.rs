@@ -15,6 +15,9 @@ use std::time::Instant;
 /// The variable holding the topic name prefix (the template sets `nba-tracker-<stage>-alert-`).
 pub const TOPIC_PREFIX_ENV: &str = "ALERTS_TOPIC_PREFIX";
 
+/// Longest an email alert's publish may take, the SDK's retries included.
+const PUBLISH_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Email through SNS topics named `<prefix><subscription id>`.
 #[derive(Debug, Clone)]
 pub struct SnsMailer {
@@ -114,6 +117,10 @@ impl Sender for AwsSender {
         }
     }
 
+    fn longest_send(&self) -> std::time::Duration {
+        self.http.longest_send().max(PUBLISH_TIME)
+    }
+
     async fn send(&self, sub: &Subscription, item: &NewsItem, test: bool) -> Vec<DeliveryAttempt> {
         if !matches!(sub.channel, Channel::Email { .. }) {
             return self.http.send(sub, item, test).await;
@@ -122,7 +129,12 @@ impl Sender for AwsSender {
         let at = chrono::Utc::now();
         let (subject, text) = email(item, test);
         let result = match &sub.email_topic {
-            Some(topic) => self.mail.publish(topic, &subject, &text).await,
+            Some(topic) => {
+                let publish = self.mail.publish(topic, &subject, &text);
+                tokio::time::timeout(PUBLISH_TIME, publish)
+                    .await
+                    .unwrap_or_else(|_| Err(format!("no answer in {PUBLISH_TIME:?}")))
+            }
             None => Err("the subscription has no email topic".to_owned()),
         };
         vec![DeliveryAttempt {

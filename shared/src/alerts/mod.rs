@@ -562,6 +562,9 @@ pub trait Sender: Send + Sync {
     /// Sends `item` to `sub`, retrying 5xx answers and timeouts with backoff (a test alert,
     /// `test`, is tried once: its caller waits); one attempt per try, the last one last.
     async fn send(&self, sub: &Subscription, item: &NewsItem, test: bool) -> Vec<DeliveryAttempt>;
+    /// The longest one [`Sender::send`] can take, every try and wait included: a notifier
+    /// starts no alert with less time than this left before its deadline.
+    fn longest_send(&self) -> std::time::Duration;
 }
 
 #[cfg(test)]

@@ -144,3 +144,12 @@ fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
     assert_eq!(a.len(), 64);
     assert_ne!(a, b);
 }
+
+#[cfg(feature = "http")]
+#[test]
+fn the_longest_send_counts_every_try_and_wait() {
+    use std::time::Duration;
+    let sender = deliver::HttpSender::new(deliver::DeliveryConfig::default()).expect("sender");
+    // Three tries of 5 s, waits of 0.5 s and 1 s between them.
+    assert_eq!(sender.longest_send(), Duration::from_millis(16_500));
+}
