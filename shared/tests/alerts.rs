@@ -7,7 +7,7 @@ use chrono::TimeZone;
 use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
 use shared::alerts::{
     signature, subscription, Channel, NewSubscription, Outcome, Sender, Subscription,
-    SubscriptionStatus,
+    SubscriptionStatus, MAX_SUBSCRIPTIONS,
 };
 use shared::classify::Category;
 use shared::model::NewsItem;
@@ -60,7 +60,10 @@ async fn subscribe(store: &dyn Store, owner: &str, url: String) -> Subscription 
     }))
     .expect("valid");
     let sub = subscription(owner, new, chrono::Utc::now()).expect("subscription");
-    store.create_subscription(&sub).await.expect("create");
+    store
+        .create_subscription(&sub, MAX_SUBSCRIPTIONS)
+        .await
+        .expect("create");
     sub
 }
 

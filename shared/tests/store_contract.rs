@@ -10,7 +10,7 @@ use shared::classify::{classify, Category};
 use shared::model::{
     DeviceId, Email, FeedState, NewUser, NewsItem, Reading, Timestamp, UserPatch, Username,
 };
-use shared::store::{NewsQuery, ReadingQuery, Store, StoreError};
+use shared::store::{AlertStore, NewsQuery, ReadingQuery, Store, StoreError};
 use shared::teams::TeamCode;
 use shared::testing as support;
 use std::collections::HashSet;
@@ -850,6 +850,58 @@ fn a_subscription(owner: &str, n: u32) -> Subscription {
     sub
 }
 
+/// The most subscriptions an owner may hold in these tests.
+const LIMIT: usize = 3;
+
+/// Racing creates never take an owner past the limit, and say so; a delete frees a place;
+/// another owner is not counted.
+async fn subscription_limit_holds_against_racing_creates(store: &dyn Store) {
+    let (alice, bob) = (new_id(), new_id());
+    let subs: Vec<Subscription> = (10..18).map(|n| a_subscription(&alice, n)).collect();
+    let results =
+        futures::future::join_all(subs.iter().map(|sub| store.create_subscription(sub, LIMIT)))
+            .await;
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(created, LIMIT, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|r| matches!(r, Ok(()) | Err(StoreError::LimitReached(LIMIT)))));
+    let held = store.list_subscriptions(&alice).await.expect("list");
+    assert_eq!(held.len(), LIMIT);
+    store
+        .create_subscription(&a_subscription(&bob, 20), LIMIT)
+        .await
+        .expect("another owner");
+
+    store
+        .delete_subscription(&alice, &held[0].id)
+        .await
+        .expect("delete");
+    let next = a_subscription(&alice, 21);
+    store
+        .create_subscription(&next, LIMIT)
+        .await
+        .expect("a freed place");
+    assert_eq!(
+        store
+            .create_subscription(&a_subscription(&alice, 22), LIMIT)
+            .await,
+        Err(StoreError::LimitReached(LIMIT))
+    );
+    for sub in store.list_subscriptions(&alice).await.expect("list") {
+        store
+            .delete_subscription(&alice, &sub.id)
+            .await
+            .expect("delete all");
+    }
+    for n in 23..23 + LIMIT as u32 {
+        store
+            .create_subscription(&a_subscription(&alice, n), LIMIT)
+            .await
+            .expect("all places free again");
+    }
+}
+
 /// A delivered first attempt for `subscription`.
 fn attempt(subscription: &str) -> DeliveryAttempt {
     DeliveryAttempt {
@@ -869,17 +921,20 @@ fn attempt(subscription: &str) -> DeliveryAttempt {
 async fn subscriptions_deliveries_and_attempts(store: &dyn Store) {
     let (alice, bob) = (new_id(), new_id());
     let first = a_subscription(&alice, 1);
-    store.create_subscription(&first).await.expect("create");
+    store
+        .create_subscription(&first, LIMIT)
+        .await
+        .expect("create");
     assert_eq!(
-        store.create_subscription(&first).await,
+        store.create_subscription(&first, LIMIT).await,
         Err(StoreError::Exists)
     );
     store
-        .create_subscription(&a_subscription(&alice, 2))
+        .create_subscription(&a_subscription(&alice, 2), LIMIT)
         .await
         .expect("second");
     store
-        .create_subscription(&a_subscription(&bob, 3))
+        .create_subscription(&a_subscription(&bob, 3), LIMIT)
         .await
         .expect("bob's");
     let ids = |subs: Vec<Subscription>| subs.into_iter().map(|s| s.id).collect::<Vec<_>>();
@@ -1005,6 +1060,7 @@ macro_rules! contract_suite {
             case!(feed_state_round_trips);
             case!(users_lifecycle_and_email_uniqueness);
             case!(users_page_oldest_first);
+            case!(subscription_limit_holds_against_racing_creates);
             case!(readings_window_pages_and_summary);
         }
     };
@@ -1012,3 +1068,60 @@ macro_rules! contract_suite {
 
 contract_suite!(sqlite);
 contract_suite!(dynamo);
+
+/// On DynamoDB an owner's subscriptions are counted on an item beside them; subscriptions
+/// stored before that item existed are counted once, from the listing, and deleted without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamo_counts_subscriptions_stored_before_the_counter() {
+    let store = support::dynamo_store().await;
+    let client = aws_sdk_dynamodb::Client::new(&support::local_config(
+        &std::env::var(support::DYNAMODB_ENV).expect("DynamoDB Local"),
+    ));
+    let alice = new_id();
+    let forget_the_counter = || async {
+        client
+            .delete_item()
+            .table_name(&store.tables().alerts)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("user#{alice}")),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("count".into()),
+            )
+            .send()
+            .await
+            .expect("counter deleted");
+    };
+    for n in 30..30 + LIMIT as u32 {
+        store
+            .create_subscription(&a_subscription(&alice, n), LIMIT)
+            .await
+            .expect("create");
+    }
+    forget_the_counter().await;
+    assert_eq!(
+        store
+            .create_subscription(&a_subscription(&alice, 40), LIMIT)
+            .await,
+        Err(StoreError::LimitReached(LIMIT)),
+        "counted from the listing"
+    );
+    let first = a_subscription(&alice, 30).id;
+    store
+        .delete_subscription(&alice, &first)
+        .await
+        .expect("deleted without a counter");
+    store
+        .create_subscription(&a_subscription(&alice, 41), LIMIT)
+        .await
+        .expect("the freed place");
+    assert_eq!(
+        store
+            .create_subscription(&a_subscription(&alice, 42), LIMIT)
+            .await,
+        Err(StoreError::LimitReached(LIMIT)),
+        "counted on the new counter"
+    );
+}

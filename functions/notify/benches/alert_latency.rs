@@ -7,7 +7,7 @@
 //! TRACKER_TEST_DYNAMODB_URL, set by scripts/test-servers.sh).
 
 use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
-use shared::alerts::{sample_item, subscription, NewSubscription};
+use shared::alerts::{sample_item, subscription, NewSubscription, MAX_SUBSCRIPTIONS};
 use shared::model::NewsItem;
 use shared::store::Store;
 use shared::testing;
@@ -40,7 +40,10 @@ async fn measure(name: &str, store: Arc<dyn Store>, capacity: Capacity) {
     .expect("valid");
     let owner = "0195f0a2-0000-7000-8000-00000000beef";
     let sub = subscription(owner, new, chrono::Utc::now()).expect("subscription");
-    store.create_subscription(&sub).await.expect("subscribe");
+    store
+        .create_subscription(&sub, MAX_SUBSCRIPTIONS)
+        .await
+        .expect("subscribe");
     let notifier = Notifier {
         store: store.clone(),
         sender: Arc::new(HttpSender::new(DeliveryConfig::local()).expect("sender")),

@@ -4,7 +4,7 @@
 //! Lambda emulator, which refuses a loopback receiver as deployed.
 
 use shared::alerts::deliver::{DeliveryConfig, HttpSender, Notifier};
-use shared::alerts::{subscription, NewSubscription, Outcome, Subscription};
+use shared::alerts::{subscription, NewSubscription, Outcome, Subscription, MAX_SUBSCRIPTIONS};
 use shared::store::dynamo::DynamoStore;
 use shared::store::schema::TableNames;
 use shared::store::AlertStore;
@@ -30,7 +30,10 @@ async fn subscribe(store: &dyn AlertStore, url: &str, teams: &[&str]) -> Subscri
     .expect("valid");
     let owner = uuid_like();
     let sub = subscription(&owner, new, chrono::Utc::now()).expect("subscription");
-    store.create_subscription(&sub).await.expect("create");
+    store
+        .create_subscription(&sub, MAX_SUBSCRIPTIONS)
+        .await
+        .expect("create");
     sub
 }
 

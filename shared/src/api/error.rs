@@ -123,6 +123,11 @@ impl From<StoreError> for ApiError {
             StoreError::DuplicateEmail => {
                 Self::new(StatusCode::CONFLICT, "duplicate_email", err.to_string())
             }
+            StoreError::LimitReached(limit) => Self::new(
+                StatusCode::CONFLICT,
+                "subscription_limit",
+                format!("a user may hold {limit} subscriptions: delete one first"),
+            ),
             StoreError::Exists => {
                 Self::new(StatusCode::CONFLICT, "profile_exists", err.to_string())
             }

@@ -12,6 +12,7 @@ use crate::alerts::{
 };
 use crate::auth::{Caller, Identity};
 use crate::model::{Email, Page};
+use crate::store::StoreError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -110,15 +111,16 @@ pub async fn create(
     let mut sub = subscription(&owner, new, chrono::Utc::now())?;
     own_address(identity, &sub.channel)?;
     check(&state, &sub.channel).await?;
+    // Answered before an email topic is made; the store holds the limit against races.
     if state.store.list_subscriptions(&owner).await?.len() >= MAX_SUBSCRIPTIONS {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "subscription_limit",
-            format!("a user may hold {MAX_SUBSCRIPTIONS} subscriptions: delete one first"),
-        ));
+        return Err(StoreError::LimitReached(MAX_SUBSCRIPTIONS).into());
     }
     enroll(&state, &mut sub).await?;
-    if let Err(err) = state.store.create_subscription(&sub).await {
+    if let Err(err) = state
+        .store
+        .create_subscription(&sub, MAX_SUBSCRIPTIONS)
+        .await
+    {
         sender(&state)?.retire(&sub).await;
         return Err(err.into());
     }

@@ -43,6 +43,9 @@ pub enum StoreError {
     /// An item with this key exists already (a user's profile).
     #[error("it exists already")]
     Exists,
+    /// The owner holds as many as the limit allows.
+    #[error("the limit of {0} is reached")]
+    LimitReached(usize),
     /// Another user already has this email.
     #[error("the email is already in use")]
     DuplicateEmail,
@@ -265,8 +268,11 @@ pub trait ReadingStore: Send + Sync {
 /// Alert subscriptions, their delivery records and attempts (alerts table).
 #[async_trait]
 pub trait AlertStore: Send + Sync {
-    /// Stores a new subscription; [`StoreError::Exists`] if its id is taken.
-    async fn create_subscription(&self, sub: &Subscription) -> Result<(), StoreError>;
+    /// Stores a new subscription unless its owner holds `limit` already
+    /// ([`StoreError::LimitReached`], decided with the write: racing creates never exceed it);
+    /// [`StoreError::Exists`] if its id is taken.
+    async fn create_subscription(&self, sub: &Subscription, limit: usize)
+        -> Result<(), StoreError>;
     /// One subscription of `owner`.
     async fn get_subscription(
         &self,

@@ -644,25 +644,43 @@ fn read_subscriptions(
 
 #[async_trait]
 impl AlertStore for SqliteStore {
-    async fn create_subscription(&self, sub: &Subscription) -> Result<(), StoreError> {
+    async fn create_subscription(
+        &self,
+        sub: &Subscription,
+        limit: usize,
+    ) -> Result<(), StoreError> {
         let (id, owner, version, doc) = (
             sub.id.clone(),
             sub.owner.clone(),
             sub.version as i64,
             to_json(sub)?,
         );
+        let max = i64::try_from(limit).unwrap_or(i64::MAX);
         self.run(move |conn| {
+            // One statement: the count and the insert cannot be separated by another writer.
             let inserted = conn
                 .execute(
-                    "INSERT OR IGNORE INTO subscriptions (id, owner, version, doc) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, owner, version, doc],
+                    "INSERT OR IGNORE INTO subscriptions (id, owner, version, doc)
+                     SELECT ?1, ?2, ?3, ?4
+                     WHERE (SELECT COUNT(*) FROM subscriptions WHERE owner = ?2) < ?5",
+                    params![id, owner, version, doc, max],
                 )
                 .map_err(backend)?;
             if inserted == 1 {
-                Ok(())
-            } else {
-                Err(StoreError::Exists)
+                return Ok(());
             }
+            let taken: bool = conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE id = ?1)",
+                    params![id],
+                    |row| row.get(0),
+                )
+                .map_err(backend)?;
+            Err(if taken {
+                StoreError::Exists
+            } else {
+                StoreError::LimitReached(limit)
+            })
         })
         .await
     }

@@ -14,6 +14,22 @@ fn subscription_key(id: &str) -> String {
     format!("sub#{id}")
 }
 
+/// The sort key of the item under an owner that counts their subscriptions.
+const COUNT_KEY: &str = "count";
+
+/// The counter item's attribute holding the count.
+const COUNT: &str = "subscriptions";
+
+/// Tries of a counted write before concurrent changes to the same owner make it give up.
+const COUNTED_TRIES: u32 = 8;
+
+/// A short random pause before a counted write tries again, so racing writers spread out.
+async fn contention_pause() {
+    use rand::Rng;
+    let millis = rand::rngs::OsRng.gen_range(5..40);
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
+
 fn is_condition_failed<E: ProvideErrorMetadata>(
     err: &aws_sdk_dynamodb::error::SdkError<E>,
 ) -> bool {
@@ -59,6 +75,94 @@ impl DynamoStore {
         }
     }
 
+    /// The count of `owner`'s subscriptions on their counter item; `None` before the first
+    /// create that keeps one.
+    async fn subscription_count(&self, owner: &str) -> Result<Option<u64>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.alerts)
+            .key("pk", s(owner_key(owner)))
+            .key("sk", s(COUNT_KEY))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| backend("GetItem", e))?;
+        self.record_capacity("GetItem", out.consumed_capacity().map(std::slice::from_ref));
+        match out.item.as_ref().and_then(|item| item.get(COUNT)) {
+            None => Ok(None),
+            Some(AttributeValue::N(n)) => n.parse().map(Some).map_err(|e| backend("GetItem", e)),
+            Some(other) => Err(StoreError::Backend(format!(
+                "GetItem: a subscription count of {other:?}"
+            ))),
+        }
+    }
+
+    /// Sets `owner`'s counter from `current` (`None`: no counter yet) to `next` (0 removes
+    /// it), provided it still reads `current`.
+    fn count_write(
+        &self,
+        owner: &str,
+        current: Option<u64>,
+        next: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let (condition, current) = match current {
+            Some(n) => (
+                format!("{COUNT} = :n"),
+                Some(AttributeValue::N(n.to_string())),
+            ),
+            None => ("attribute_not_exists(pk)".to_owned(), None),
+        };
+        let values = current.map(|n| HashMap::from([(":n".to_owned(), n)]));
+        let key = [("pk", s(owner_key(owner))), ("sk", s(COUNT_KEY))];
+        if next == 0 {
+            let delete = Delete::builder()
+                .table_name(&self.tables.alerts)
+                .set_key(Some(key.map(|(k, v)| (k.to_owned(), v)).into()))
+                .condition_expression(condition)
+                .set_expression_attribute_values(values)
+                .build()
+                .map_err(|e| backend("Delete", e))?;
+            return Ok(TransactWriteItem::builder().delete(delete).build());
+        }
+        let mut item: Item = key.map(|(k, v)| (k.to_owned(), v)).into();
+        item.insert(COUNT.into(), AttributeValue::N(next.to_string()));
+        let put = Put::builder()
+            .table_name(&self.tables.alerts)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| backend("Put", e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Deletes a subscription of an owner who has no counter yet (all stored before it).
+    async fn delete_uncounted(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.tables.alerts)
+            .key("pk", s(owner_key(owner)))
+            .key("sk", s(subscription_key(id)))
+            .condition_expression("attribute_exists(pk)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match out {
+            Ok(out) => {
+                self.record_capacity(
+                    "DeleteItem",
+                    out.consumed_capacity().map(std::slice::from_ref),
+                );
+                Ok(())
+            }
+            Err(err) if is_condition_failed(&err) => Err(StoreError::NotFound),
+            Err(err) => Err(backend("DeleteItem", err)),
+        }
+    }
+
     /// Runs an alerts-table query to the end (or `want` rows).
     async fn alert_rows(
         &self,
@@ -72,16 +176,46 @@ impl DynamoStore {
 
 #[async_trait]
 impl AlertStore for DynamoStore {
-    async fn create_subscription(&self, sub: &Subscription) -> Result<(), StoreError> {
+    /// Written with the owner's counter item in one transaction, on the condition that the
+    /// counter still reads what was read: a concurrent create or delete makes it read again.
+    /// An owner whose subscriptions predate the counter is counted once, from the listing.
+    async fn create_subscription(
+        &self,
+        sub: &Subscription,
+        limit: usize,
+    ) -> Result<(), StoreError> {
         let item = self.subscription_item(sub)?;
-        if self
-            .put_alert_item(item, "attribute_not_exists(pk)", &[])
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(StoreError::Exists)
+        for _ in 0..COUNTED_TRIES {
+            let current = self.subscription_count(&sub.owner).await?;
+            let held = match current {
+                Some(n) => n,
+                None => self.list_subscriptions(&sub.owner).await?.len() as u64,
+            };
+            if held >= limit as u64 {
+                return Err(StoreError::LimitReached(limit));
+            }
+            let put = Put::builder()
+                .table_name(&self.tables.alerts)
+                .set_item(Some(item.clone()))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| backend("Put", e))?;
+            let items = vec![
+                self.count_write(&sub.owner, current, held + 1)?,
+                TransactWriteItem::builder().put(put).build(),
+            ];
+            match self.transact(items).await {
+                Ok(()) => return Ok(()),
+                Err(err) if condition_failed_at(&err, 1) => return Err(StoreError::Exists),
+                Err(err) if condition_failed_at(&err, 0) || transaction_conflict(&err) => {
+                    contention_pause().await;
+                }
+                Err(err) => return Err(backend("TransactWriteItems", err)),
+            }
         }
+        Err(StoreError::Backend(
+            "CreateSubscription: the owner's subscriptions kept changing".into(),
+        ))
     }
 
     async fn get_subscription(
@@ -146,28 +280,36 @@ impl AlertStore for DynamoStore {
         }
     }
 
+    /// Deleted with the owner's counter lowered in one transaction (the counter goes with
+    /// the last subscription).
     async fn delete_subscription(&self, owner: &str, id: &str) -> Result<(), StoreError> {
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.tables.alerts)
-            .key("pk", s(owner_key(owner)))
-            .key("sk", s(subscription_key(id)))
-            .condition_expression("attribute_exists(pk)")
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match out {
-            Ok(out) => {
-                self.record_capacity(
-                    "DeleteItem",
-                    out.consumed_capacity().map(std::slice::from_ref),
-                );
-                Ok(())
+        for _ in 0..COUNTED_TRIES {
+            let Some(n) = self.subscription_count(owner).await? else {
+                return self.delete_uncounted(owner, id).await;
+            };
+            let delete = Delete::builder()
+                .table_name(&self.tables.alerts)
+                .key("pk", s(owner_key(owner)))
+                .key("sk", s(subscription_key(id)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(|e| backend("Delete", e))?;
+            let items = vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                self.count_write(owner, Some(n), n.saturating_sub(1))?,
+            ];
+            match self.transact(items).await {
+                Ok(()) => return Ok(()),
+                Err(err) if condition_failed_at(&err, 0) => return Err(StoreError::NotFound),
+                Err(err) if condition_failed_at(&err, 1) || transaction_conflict(&err) => {
+                    contention_pause().await;
+                }
+                Err(err) => return Err(backend("TransactWriteItems", err)),
             }
-            Err(err) if is_condition_failed(&err) => Err(StoreError::NotFound),
-            Err(err) => Err(backend("DeleteItem", err)),
         }
+        Err(StoreError::Backend(
+            "DeleteSubscription: the owner's subscriptions kept changing".into(),
+        ))
     }
 
     async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {

@@ -155,6 +155,23 @@ fn condition_failed_at<R>(
     }
 }
 
+/// Whether a transaction was cancelled because another one was changing the same items.
+fn transaction_conflict<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("TransactionConflict")),
+        _ => false,
+    }
+}
+
 impl DynamoStore {
     /// A store over `client` with the given table names.
     pub fn new(client: Client, tables: TableNames) -> Self {
