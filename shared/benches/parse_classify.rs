@@ -3,11 +3,10 @@
 //! `cargo bench -p shared --bench parse_classify`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use shared::classify::classify;
+use shared::classify::{classify, classify_found};
 use shared::classify::model::Model;
 use shared::feed::{parse_feed, ParseOptions};
-use shared::players::find_players;
-use shared::teams::find_teams;
+use shared::mentions::Mentions;
 use std::hint::black_box;
 
 fn corpus() -> Vec<Vec<u8>> {
@@ -89,13 +88,13 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    // Ingest's work per item: the decision, then the teams and players it names.
+    // Ingest's work per item: one scan for names, read by the decision and by the tags.
     classify_group.bench_function("items_tagged", |b| {
         b.iter(|| {
             for (title, summary) in &headlines {
-                black_box(classify(title, summary));
-                black_box(find_teams(title, summary));
-                black_box(find_players(title, summary));
+                let found = Mentions::find(title, summary);
+                black_box(classify_found(&found));
+                black_box((found.teams(), found.players()));
             }
         })
     });

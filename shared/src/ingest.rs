@@ -3,10 +3,11 @@
 //! new items; archive changed raw bodies; keep per-feed state; report one summary per run.
 
 use crate::archive::{archive_raw, Archive};
-use crate::classify::{classify, Category};
+use crate::classify::{classify_found, Category};
 use crate::config::FeedConfig;
 use crate::feed::{parse_feed, sha256_hex, ParseOptions};
 use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::mentions::Mentions;
 use crate::model::{FeedState, NewsItem, Timestamp};
 use crate::source::{is_http, read_file, Body};
 use crate::store::Store;
@@ -418,7 +419,9 @@ impl Ingest {
             .items
             .into_iter()
             .map(|item| {
-                let decision = classify(&item.title, &item.summary);
+                let found = Mentions::find(&item.title, &item.summary);
+                let decision = classify_found(&found);
+                let (teams, players) = (found.teams(), found.players());
                 let mut news = NewsItem {
                     id: item.id,
                     title: item.title,
@@ -437,7 +440,7 @@ impl Ingest {
                     fetched_at: now,
                     expires_at,
                 };
-                news.find_names();
+                news.set_names(teams, players);
                 news
             })
             .collect();

@@ -27,6 +27,7 @@ pub mod ingest;
 #[cfg(feature = "lambda")]
 pub mod logs;
 pub mod maintenance;
+pub mod mentions;
 pub mod model;
 pub mod players;
 pub mod source;

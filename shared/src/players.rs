@@ -36,19 +36,7 @@ pub struct PlayerMention {
 /// The players a headline and summary name, one mention each, in order of appearance (title
 /// first).
 pub fn find_players(title: &str, summary: &str) -> Vec<PlayerMention> {
-    let mut found: Vec<PlayerMention> = Vec::new();
-    for (text, place) in [(title, Place::Title), (summary, Place::Summary)] {
-        for (player, range) in scan(text) {
-            if !found.iter().any(|m| m.player == player) {
-                found.push(PlayerMention {
-                    player: player.to_owned(),
-                    phrase: text[range].to_owned(),
-                    place,
-                });
-            }
-        }
-    }
-    found
+    crate::mentions::Mentions::find(title, summary).players()
 }
 
 /// The sorted, distinct names of `mentions`.

@@ -1,12 +1,13 @@
 //! What the learned model reads in a headline and summary: the rule phrases that match, the
 //! rules' three category scores (their hand weights summed, as the rules alone would decide),
 //! and words and word pairs with names abstracted, so "Lakers sign Jay Huff" and "Heat sign
-//! Kel'el Ware" both give `[team] sign [player]`. Team and player names are found by
-//! [`crate::teams`] and [`crate::players`]; tokens starting with a digit read `#`.
+//! Kel'el Ware" both give `[team] sign [player]`. Team and player names are those
+//! [`Mentions`] found; tokens starting with a digit read `#`.
 
 use super::matcher::Matcher;
 use super::tokens::tokenize;
 use super::{Category, Place};
+use crate::mentions::{Mentions, Part};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -55,16 +56,18 @@ impl Feature {
     }
 }
 
-/// The features of a headline and summary, each once, in order of first appearance, then the
-/// rules' three scores.
-pub fn features(title: &str, summary: &str) -> Vec<Feature> {
+/// The features of a headline and summary (with the names found in them), each once, in
+/// order of first appearance, then the rules' three scores.
+pub fn features(found: &Mentions<'_>) -> Vec<Feature> {
     let mut out: Vec<Feature> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut scores = [0.0, 0.0, OTHER_BASELINE];
-    for (text, place, value, factor) in [
-        (title, Place::Title, 1.0, 1.0),
-        (summary, Place::Summary, SUMMARY_VALUE, RULE_SUMMARY_FACTOR),
-    ] {
+    for part in found.parts() {
+        let (text, place) = (part.text, part.place);
+        let (value, factor) = match place {
+            Place::Title => (1.0, 1.0),
+            Place::Summary => (SUMMARY_VALUE, RULE_SUMMARY_FACTOR),
+        };
         let mut names = Vec::new();
         Matcher::get().for_each_match(text, |_, rule| {
             names.push((
@@ -72,7 +75,7 @@ pub fn features(title: &str, summary: &str) -> Vec<Feature> {
                 Some((rule.category, rule.weight * factor)),
             ));
         });
-        let words = words(text);
+        let words = words(part);
         names.extend(words.iter().map(|w| (format!("w:{w}"), None)));
         names.extend(
             words
@@ -119,16 +122,14 @@ pub fn features(title: &str, summary: &str) -> Vec<Feature> {
     out
 }
 
-/// The lowercase words of `text` with names and numbers abstracted.
-fn words(text: &str) -> Vec<String> {
-    let mut names: Vec<(Range<usize>, &str)> = crate::teams::scan(text)
-        .into_iter()
-        .map(|(_, r)| (r, TEAM_MARK))
-        .chain(
-            crate::players::scan(text)
-                .into_iter()
-                .map(|(_, r)| (r, PLAYER_MARK)),
-        )
+/// The lowercase words of a text with names and numbers abstracted.
+fn words(part: &Part<'_>) -> Vec<String> {
+    let text = part.text;
+    let mut names: Vec<(Range<usize>, &str)> = part
+        .teams
+        .iter()
+        .map(|(_, r)| (r.clone(), TEAM_MARK))
+        .chain(part.players.iter().map(|(_, r)| (r.clone(), PLAYER_MARK)))
         .collect();
     names.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
     let mut marked = String::with_capacity(text.len());
@@ -166,7 +167,7 @@ mod tests {
     use super::*;
 
     fn names(title: &str, summary: &str) -> Vec<(String, f32)> {
-        features(title, summary)
+        features(&Mentions::find(title, summary))
             .into_iter()
             .map(|f| (f.name, f.value))
             .collect()
@@ -174,8 +175,9 @@ mod tests {
 
     #[test]
     fn names_and_numbers_are_abstracted() {
+        let text = "Lakers sign LeBron James' teammate to 2-year deal; Jokić's Nuggets win";
         assert_eq!(
-            words("Lakers sign LeBron James' teammate to 2-year deal; Jokić's Nuggets win"),
+            words(&Mentions::find(text, "").parts()[0]),
             [
                 "[team]", "sign", "[player]", "teammate", "to", "#", "year", "deal", "[player]",
                 "[team]", "win"

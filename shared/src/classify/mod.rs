@@ -18,6 +18,7 @@ pub mod train;
 
 pub use rules::RULES;
 
+use crate::mentions::Mentions;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -142,14 +143,25 @@ pub fn classify(title: &str, summary: &str) -> Classification {
     classify_with(model::Model::get(), title, summary)
 }
 
+/// Classifies a headline and summary whose names are found already (ingest reads them for
+/// the item's tags too) with the shipped model.
+pub fn classify_found(found: &Mentions<'_>) -> Classification {
+    decision(model::Model::get(), found)
+}
+
 /// The probabilities `model` gives Trade, Signing and Other for a headline and summary.
 pub fn probabilities(model: &model::Model<'_>, title: &str, summary: &str) -> model::Weights {
-    model.probabilities(&features::features(title, summary))
+    model.probabilities(&features::features(&Mentions::find(title, summary)))
 }
 
 /// Classifies a headline and optional summary with `model`.
 pub fn classify_with(model: &model::Model<'_>, title: &str, summary: &str) -> Classification {
-    let features = features::features(title, summary);
+    decision(model, &Mentions::find(title, summary))
+}
+
+/// `model`'s decision on a headline and summary and the names in them.
+fn decision(model: &model::Model<'_>, found: &Mentions<'_>) -> Classification {
+    let features = features::features(found);
     let p = model.probabilities(&features);
     let category = decide(&p, TRADE_MIN);
     Classification {

@@ -7,6 +7,7 @@ use super::features::{features, Feature};
 use super::model::{Model, Weights};
 use super::Category;
 use crate::eval::LabelledRow;
+use crate::mentions::Mentions;
 use std::collections::HashMap;
 
 /// One labelled item.
@@ -30,7 +31,7 @@ impl Example {
         Example {
             id: String::new(),
             title: title.to_owned(),
-            features: features(title, summary),
+            features: features(&Mentions::find(title, summary)),
             label,
             story: story.to_owned(),
         }
@@ -253,7 +254,7 @@ mod tests {
         .collect();
         let model = fit(&examples, &Params::default());
         let best = |title: &str| {
-            let p = model.probabilities(&features(title, ""));
+            let p = model.probabilities(&features(&Mentions::find(title, "")));
             Category::ALL[(0..3).fold(0, |b, k| if p[k] > p[b] { k } else { b })]
         };
         assert_eq!(best("Celtics trade veteran"), Category::Trade);

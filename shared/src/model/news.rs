@@ -61,13 +61,23 @@ impl NewsItem {
         self.published_at.unwrap_or(self.fetched_at)
     }
 
-    /// Sets the teams and players its title and summary name, with their evidence (ingest and
-    /// the backfill).
+    /// Finds and sets the teams and players its title and summary name (the backfill).
     pub fn find_names(&mut self) {
-        self.team_evidence = crate::teams::find_teams(&self.title, &self.summary);
-        self.teams = crate::teams::codes(&self.team_evidence);
-        self.player_evidence = crate::players::find_players(&self.title, &self.summary);
-        self.players = crate::players::names(&self.player_evidence);
+        let found = crate::mentions::Mentions::find(&self.title, &self.summary);
+        let (teams, players) = (found.teams(), found.players());
+        self.set_names(teams, players);
+    }
+
+    /// Sets the teams and players it names from their mentions (their evidence).
+    pub fn set_names(
+        &mut self,
+        teams: Vec<crate::teams::TeamMention>,
+        players: Vec<crate::players::PlayerMention>,
+    ) {
+        self.teams = crate::teams::codes(&teams);
+        self.team_evidence = teams;
+        self.players = crate::players::names(&players);
+        self.player_evidence = players;
     }
 
     /// The sort key of the time indexes: `<sort time>#<id>`, unique and ordered by time.

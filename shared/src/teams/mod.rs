@@ -72,19 +72,7 @@ impl fmt::Display for TeamCode {
 /// The teams a headline and summary name, one mention each, in order of appearance (title
 /// first).
 pub fn find_teams(title: &str, summary: &str) -> Vec<TeamMention> {
-    let mut found: Vec<TeamMention> = Vec::new();
-    for (text, place) in [(title, Place::Title), (summary, Place::Summary)] {
-        for (code, range) in scan(text) {
-            if !found.iter().any(|m| m.team == code) {
-                found.push(TeamMention {
-                    team: code.to_owned(),
-                    phrase: text[range].to_owned(),
-                    place,
-                });
-            }
-        }
-    }
-    found
+    crate::mentions::Mentions::find(title, summary).teams()
 }
 
 /// The sorted codes of `mentions`.
