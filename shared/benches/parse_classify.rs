@@ -3,8 +3,8 @@
 //! `cargo bench -p shared --bench parse_classify`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use shared::classify::{classify, classify_found};
 use shared::classify::model::Model;
+use shared::classify::{classify, classify_found};
 use shared::feed::{parse_feed, ParseOptions};
 use shared::mentions::Mentions;
 use std::hint::black_box;

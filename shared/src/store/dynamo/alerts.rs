@@ -14,6 +14,11 @@ fn subscription_key(id: &str) -> String {
     format!("sub#{id}")
 }
 
+/// The key of an alerts-table item.
+fn alert_key(pk: String, sk: String) -> Item {
+    Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
 /// The sort key of the item under an owner that counts their subscriptions.
 const COUNT_KEY: &str = "count";
 
@@ -22,6 +27,13 @@ const COUNT: &str = "subscriptions";
 
 /// Tries of a counted write before concurrent changes to the same owner make it give up.
 const COUNTED_TRIES: u32 = 8;
+
+/// The error of a counted write that found the owner's subscriptions changing every time.
+fn kept_changing(operation: &str) -> StoreError {
+    StoreError::Backend(format!(
+        "{operation}: the owner's subscriptions kept changing"
+    ))
+}
 
 /// A short random pause before a counted write tries again, so racing writers spread out.
 async fn contention_pause() {
@@ -78,19 +90,9 @@ impl DynamoStore {
     /// The count of `owner`'s subscriptions on their counter item; `None` before the first
     /// create that keeps one.
     async fn subscription_count(&self, owner: &str) -> Result<Option<u64>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.alerts)
-            .key("pk", s(owner_key(owner)))
-            .key("sk", s(COUNT_KEY))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| backend("GetItem", e))?;
-        self.record_capacity("GetItem", out.consumed_capacity().map(std::slice::from_ref));
-        match out.item.as_ref().and_then(|item| item.get(COUNT)) {
+        let key = alert_key(owner_key(owner), COUNT_KEY.to_owned());
+        let item = self.get_keyed(&self.tables.alerts, key).await?;
+        match item.as_ref().and_then(|item| item.get(COUNT)) {
             None => Ok(None),
             Some(AttributeValue::N(n)) => n.parse().map(Some).map_err(|e| backend("GetItem", e)),
             Some(other) => Err(StoreError::Backend(format!(
@@ -115,18 +117,18 @@ impl DynamoStore {
             None => ("attribute_not_exists(pk)".to_owned(), None),
         };
         let values = current.map(|n| HashMap::from([(":n".to_owned(), n)]));
-        let key = [("pk", s(owner_key(owner))), ("sk", s(COUNT_KEY))];
+        let key = alert_key(owner_key(owner), COUNT_KEY.to_owned());
         if next == 0 {
             let delete = Delete::builder()
                 .table_name(&self.tables.alerts)
-                .set_key(Some(key.map(|(k, v)| (k.to_owned(), v)).into()))
+                .set_key(Some(key))
                 .condition_expression(condition)
                 .set_expression_attribute_values(values)
                 .build()
                 .map_err(|e| backend("Delete", e))?;
             return Ok(TransactWriteItem::builder().delete(delete).build());
         }
-        let mut item: Item = key.map(|(k, v)| (k.to_owned(), v)).into();
+        let mut item = key;
         item.insert(COUNT.into(), AttributeValue::N(next.to_string()));
         let put = Put::builder()
             .table_name(&self.tables.alerts)
@@ -136,6 +138,26 @@ impl DynamoStore {
             .build()
             .map_err(|e| backend("Put", e))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Runs a counter write and a subscription write as one transaction: whether it held.
+    /// Not when the counter no longer reads what was read or another transaction was at it
+    /// (after a short pause, to read again); `refused` when the subscription's own condition
+    /// failed.
+    async fn counted(
+        &self,
+        [counter, write]: [TransactWriteItem; 2],
+        refused: StoreError,
+    ) -> Result<bool, StoreError> {
+        match self.transact(vec![counter, write]).await {
+            Ok(()) => Ok(true),
+            Err(err) if condition_failed_at(&err, 1) => Err(refused),
+            Err(err) if condition_failed_at(&err, 0) || transaction_conflict(&err) => {
+                contention_pause().await;
+                Ok(false)
+            }
+            Err(err) => Err(backend("TransactWriteItems", err)),
+        }
     }
 
     /// Deletes a subscription of an owner who has no counter yet (all stored before it).
@@ -200,22 +222,15 @@ impl AlertStore for DynamoStore {
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .map_err(|e| backend("Put", e))?;
-            let items = vec![
+            let items = [
                 self.count_write(&sub.owner, current, held + 1)?,
                 TransactWriteItem::builder().put(put).build(),
             ];
-            match self.transact(items).await {
-                Ok(()) => return Ok(()),
-                Err(err) if condition_failed_at(&err, 1) => return Err(StoreError::Exists),
-                Err(err) if condition_failed_at(&err, 0) || transaction_conflict(&err) => {
-                    contention_pause().await;
-                }
-                Err(err) => return Err(backend("TransactWriteItems", err)),
+            if self.counted(items, StoreError::Exists).await? {
+                return Ok(());
             }
         }
-        Err(StoreError::Backend(
-            "CreateSubscription: the owner's subscriptions kept changing".into(),
-        ))
+        Err(kept_changing("CreateSubscription"))
     }
 
     async fn get_subscription(
@@ -223,19 +238,11 @@ impl AlertStore for DynamoStore {
         owner: &str,
         id: &str,
     ) -> Result<Option<Subscription>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.alerts)
-            .key("pk", s(owner_key(owner)))
-            .key("sk", s(subscription_key(id)))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| backend("GetItem", e))?;
-        self.record_capacity("GetItem", out.consumed_capacity().map(std::slice::from_ref));
-        out.item.map(from_item).transpose()
+        let key = alert_key(owner_key(owner), subscription_key(id));
+        self.get_keyed(&self.tables.alerts, key)
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     async fn list_subscriptions(&self, owner: &str) -> Result<Vec<Subscription>, StoreError> {
@@ -294,22 +301,15 @@ impl AlertStore for DynamoStore {
                 .condition_expression("attribute_exists(pk)")
                 .build()
                 .map_err(|e| backend("Delete", e))?;
-            let items = vec![
-                TransactWriteItem::builder().delete(delete).build(),
+            let items = [
                 self.count_write(owner, Some(n), n.saturating_sub(1))?,
+                TransactWriteItem::builder().delete(delete).build(),
             ];
-            match self.transact(items).await {
-                Ok(()) => return Ok(()),
-                Err(err) if condition_failed_at(&err, 0) => return Err(StoreError::NotFound),
-                Err(err) if condition_failed_at(&err, 1) || transaction_conflict(&err) => {
-                    contention_pause().await;
-                }
-                Err(err) => return Err(backend("TransactWriteItems", err)),
+            if self.counted(items, StoreError::NotFound).await? {
+                return Ok(());
             }
         }
-        Err(StoreError::Backend(
-            "DeleteSubscription: the owner's subscriptions kept changing".into(),
-        ))
+        Err(kept_changing("DeleteSubscription"))
     }
 
     async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {

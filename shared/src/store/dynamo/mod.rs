@@ -311,17 +311,24 @@ impl DynamoStore {
         Ok(found)
     }
 
+    /// One item of a table keyed by `key` alone (a strongly consistent read).
     async fn get_item(
         &self,
         table: &str,
         key: &str,
         value: AttributeValue,
     ) -> Result<Option<Item>, StoreError> {
+        self.get_keyed(table, Item::from([(key.to_owned(), value)]))
+            .await
+    }
+
+    /// One item by its whole key (a strongly consistent read).
+    async fn get_keyed(&self, table: &str, key: Item) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(table)
-            .key(key, value)
+            .set_key(Some(key))
             .consistent_read(true)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
