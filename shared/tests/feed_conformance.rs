@@ -145,6 +145,12 @@ fn atom_under_other_namespaces_and_prefixes() {
             "Its elements are read as Atom",
             "https://unknown-ns.example.com/1",
         ),
+        (
+            "atom-no-namespace.xml",
+            FeedFormat::Atom1,
+            "Atom-Powered Robots Run Amok",
+            "https://no-ns.example.org/2003/12/13/atom03",
+        ),
     ] {
         let feed = parse_ok(name);
         assert_eq!(feed.format, format, "{name}");

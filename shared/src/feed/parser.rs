@@ -201,6 +201,8 @@ struct State<'o> {
     format: Option<FeedFormat>,
     /// The namespace of an Atom `feed` root under a URI the parser does not know.
     atom_alias: Option<String>,
+    /// Whether the root is a `feed` in no namespace, whose un-namespaced elements are Atom's.
+    atom_unbound: bool,
     title: Option<String>,
     dc_title: Option<String>,
     link: Option<(String, Option<Url>)>,
@@ -224,6 +226,7 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
         stack: Vec::with_capacity(16),
         format: None,
         atom_alias: None,
+        atom_unbound: false,
         title: None,
         dc_title: None,
         link: None,
@@ -275,23 +278,26 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
 
 impl State<'_> {
     /// What an element's namespace is to the parser. An Atom `feed` root under an unknown URI
-    /// makes that URI Atom's for the rest of the document.
+    /// makes that URI Atom's for the rest of the document, and one in no namespace makes
+    /// un-namespaced elements Atom's.
     fn namespace(&mut self, result: &ResolveResult<'_>, event: &Event<'_>) -> Ns {
         let ns = Ns::resolve(result);
-        let ResolveResult::Bound(uri) = result else {
-            return ns;
-        };
-        if self.atom_alias.as_deref() == Some(uri.0) {
-            return Ns::Atom;
-        }
         let root_feed = self.stack.is_empty()
             && self.format.is_none()
             && matches!(event, Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "feed");
-        if root_feed && ns == Ns::Other {
-            self.atom_alias = Some(uri.0.to_owned());
-            return Ns::Atom;
+        match result {
+            ResolveResult::Bound(uri) if self.atom_alias.as_deref() == Some(uri.0) => Ns::Atom,
+            ResolveResult::Bound(uri) if root_feed && ns == Ns::Other => {
+                self.atom_alias = Some(uri.0.to_owned());
+                Ns::Atom
+            }
+            ResolveResult::Unbound if self.atom_unbound => Ns::Atom,
+            ResolveResult::Unbound if root_feed => {
+                self.atom_unbound = true;
+                Ns::Atom
+            }
+            _ => ns,
         }
-        ns
     }
 
     fn base(&self) -> Option<&Url> {
