@@ -410,7 +410,8 @@ impl Ingest {
             max_bytes: self.max_bytes,
             charset: body.charset.clone(),
             ..ParseOptions::default()
-        };
+        }
+        .read_from(&feed.url);
         let parsed = parse_feed(&body.bytes, &options).map_err(|e| format!("parsing: {e}"))?;
         report.items_seen = parsed.items.len();
         report.error = parsed.warning.clone();

@@ -187,3 +187,27 @@ fn labels_are_bounded_and_the_item_kept() {
     assert_eq!(item.authors.len(), 50);
     assert_eq!(item.categories[0], "tag 0");
 }
+
+#[test]
+fn relative_links_resolve_against_the_url_the_feed_was_read_from() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/conformance/relative-links.xml");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let read_from = ParseOptions::default().read_from("https://example.com/blog/feed.xml");
+    let feed = parse_feed(&bytes, &read_from).expect("parses");
+    assert_eq!(feed.link.as_deref(), Some("https://example.com/blog/"));
+    let links: Vec<Option<&str>> = feed.items.iter().map(|i| i.link.as_deref()).collect();
+    assert_eq!(
+        links,
+        [
+            Some("https://example.com/blog/2003/12/13/atom03"),
+            Some("https://example.com/blog/2003/12/14/next"),
+        ]
+    );
+    // Without the URL, a relative link has no base and is not kept.
+    let alone = parse_ok("relative-links.xml");
+    assert_eq!(alone.items[0].link, None);
+    // A file path is no base for web links.
+    let file = ParseOptions::default().read_from("/tmp/feed.xml");
+    assert_eq!(file.base_url, None);
+}

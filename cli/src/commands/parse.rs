@@ -45,7 +45,8 @@ pub async fn run(args: Args) -> super::Result {
         max_bytes: args.max_bytes,
         charset: body.charset,
         ..ParseOptions::default()
-    };
+    }
+    .read_from(&args.source);
     let feed = parse_feed(&body.bytes, &options).map_err(|e| format!("{}: {e}", args.source))?;
     let items = feed
         .items

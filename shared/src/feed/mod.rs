@@ -85,6 +85,20 @@ pub struct ParseOptions {
     pub max_summary_chars: usize,
     /// Deepest element nesting accepted.
     pub max_depth: usize,
+    /// The http(s) URL the feed was read from: relative links that neither an `xml:base` nor
+    /// the feed's own link resolve are resolved against it (RFC 3986's retrieval URI), and so
+    /// is a relative feed link.
+    pub base_url: Option<url::Url>,
+}
+
+impl ParseOptions {
+    /// Takes `source` as [`ParseOptions::base_url`] when it is an http(s) URL.
+    pub fn read_from(mut self, source: &str) -> Self {
+        self.base_url = url::Url::parse(source)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        self
+    }
 }
 
 impl Default for ParseOptions {
@@ -95,6 +109,7 @@ impl Default for ParseOptions {
             max_items: 2_000,
             max_summary_chars: 1_000,
             max_depth: 128,
+            base_url: None,
         }
     }
 }

@@ -602,7 +602,10 @@ impl State<'_> {
             .link
             .or(draft.fallback_link)
             .or(permalink)
-            .and_then(|(href, base)| resolve(&href, base.as_ref().or(feed_base.as_ref())));
+            .and_then(|(href, base)| {
+                let base = base.as_ref().or(feed_base.as_ref());
+                resolve(&href, base.or(self.options.base_url.as_ref()))
+            });
         let title = first_filled([draft.title, draft.dc_title]).unwrap_or_default();
         let title = html_to_text(&title, MAX_TITLE_CHARS);
         let summary_source =
@@ -636,7 +639,7 @@ impl State<'_> {
 
     fn feed_link_url(&self) -> Option<Url> {
         let (href, base) = self.link.as_ref()?;
-        match base {
+        match base.as_ref().or(self.options.base_url.as_ref()) {
             Some(base) => base.join(href.trim()).ok(),
             None => Url::parse(href.trim()).ok(),
         }
@@ -684,10 +687,9 @@ impl State<'_> {
         };
         // An item still open at the end is incomplete and is not kept.
         self.item = None;
-        let link = self
-            .link
-            .as_ref()
-            .and_then(|(href, base)| resolve(href, base.as_ref()));
+        let link = self.link.as_ref().and_then(|(href, base)| {
+            resolve(href, base.as_ref().or(self.options.base_url.as_ref()))
+        });
         let title = first_filled([self.title, self.dc_title]).unwrap_or_default();
         Ok(Feed {
             title: html_to_text(&title, MAX_TITLE_CHARS),
