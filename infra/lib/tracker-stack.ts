@@ -491,7 +491,7 @@ export class TrackerStack extends Stack {
           ])),
         ],
         [
-          graph("Alerts per 5 minutes", ["AlertsDelivered", "AlertsFailed", "SubscriptionsPaused"].map((name) => emfMetric(name, "Sum", Duration.minutes(5)).with({ label: name })), 12),
+          graph("Alerts per 5 minutes", ["AlertsDelivered", "AlertsFailed", "SubscriptionsPaused", "ItemsDeferred"].map((name) => emfMetric(name, "Sum", Duration.minutes(5)).with({ label: name })), 12),
           graph("Notify: news stream iterator age (ms)", [notifyFunction.metric("IteratorAge", { period: Duration.minutes(5), statistic: "Maximum", label: "notify" })], 12),
         ],
       ],

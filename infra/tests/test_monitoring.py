@@ -142,7 +142,7 @@ def test_a_feed_failing_in_every_run_for_45_minutes_alarms_on_the_metric_the_cod
 
 def notify_metric(field):
     """The name the notify function's EMF line gives one of its report's counts (functions/notify/src/lib.rs)."""
-    found = re.search(rf'\("(\w+)", report\.{field}\)', _source("functions/notify/src/lib.rs"))
+    found = re.search(rf'\("(\w+)", report\.{field}(?:\.len\(\))?\)', _source("functions/notify/src/lib.rs"))
     assert found, f"the notify function emits no metric of report.{field}"
     return found.group(1)
 
@@ -247,7 +247,7 @@ def test_the_dashboard_body_is_json_and_draws_every_function_table_api_and_inges
     name, dimension = feed_metric()
     searches = [m[1] for m in drawn if isinstance(m, tuple)]
     assert f"SEARCH('{{{namespace()},{dimension}}} MetricName=\"{name}\"', 'Sum', 900)" in searches
-    for field in ("delivered", "failed"):
+    for field in ("delivered", "failed", "paused", "deferred"):
         assert metric(notify_metric(field), "Sum", 300) in drawn, field
     assert "AWS/Lambda/IteratorAge{FunctionName=${NotifyFunction}}:Maximum@300" in drawn
 

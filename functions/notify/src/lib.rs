@@ -96,6 +96,7 @@ pub async fn handle(
                 ("AlertsDelivered", report.delivered),
                 ("AlertsFailed", report.failed),
                 ("SubscriptionsPaused", report.paused.len()),
+                ("ItemsDeferred", report.deferred.len()),
             ],
         )
     );
