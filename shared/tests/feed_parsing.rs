@@ -444,3 +444,28 @@ fn relative_links_resolve_and_overlong_ones_are_dropped() {
         ]
     );
 }
+
+#[test]
+fn markup_inside_a_text_field_separates_words_where_a_browser_would() {
+    let feed = parse(
+        br#"<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><title>XHTML content</title><id>urn:x:1</id><updated>2003-12-13T18:30:02Z</updated>
+<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>First</p><p>Second<br/>Third</p><p>An <a href="https://x.example/">inline</a>link, <em>kept</em>together</p></div></content>
+</entry></feed>"#,
+    )
+    .expect("parses");
+    assert_eq!(
+        feed.items[0].summary,
+        "First Second Third An inlinelink, kepttogether"
+    );
+    let rss = parse(
+        br#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>T</title><link>https://x.example/</link>
+<item><title>Raw HTML left unescaped</title><link>https://x.example/1</link>
+<description><table><tr><td>submitted by</td><td>someone</td></tr></table><br/>[link]</description></item>
+</channel></rss>"#,
+    )
+    .expect("parses");
+    assert_eq!(rss.items[0].summary, "submitted by someone [link]");
+}

@@ -1,8 +1,10 @@
 //! The streaming state machine over quick-xml events.
 
 use super::{
-    dates::parse_date, id::item_id, text::html_to_text, Feed, FeedError, FeedFormat, FeedItem,
-    ParseOptions,
+    dates::parse_date,
+    id::item_id,
+    text::{html_to_text, INLINE_TAGS},
+    Feed, FeedError, FeedFormat, FeedItem, ParseOptions,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -313,6 +315,7 @@ impl State<'_> {
         let local: &str = local.as_ref();
         let base = self.element_base(start);
         let mut node = self.classify(ns, local, start)?;
+        self.mark_boundary(local);
 
         // Atom links and categories carry their value in attributes, not content.
         if node == Node::Field(Field::Link) && ns.is_atom() {
@@ -511,7 +514,22 @@ impl State<'_> {
         }
     }
 
+    /// Markup inside a captured text field (XHTML content, HTML left unescaped) separates words
+    /// where a browser would: at every element but the inline ones.
+    fn mark_boundary(&mut self, local: &str) {
+        let in_text = self
+            .capture
+            .as_ref()
+            .is_some_and(|c| c.field != Field::Link);
+        if in_text && !INLINE_TAGS.contains(&local.to_ascii_lowercase().as_str()) {
+            self.push_text(" ");
+        }
+    }
+
     fn closed(&mut self, frame: Frame) {
+        if !matches!(frame.node, Node::Field(_)) {
+            self.mark_boundary(frame.name.rsplit(':').next().unwrap_or_default());
+        }
         match frame.node {
             Node::Field(_) => {
                 let ends_capture = self

@@ -74,7 +74,7 @@ pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
 }
 
 /// Inline elements whose tags join the surrounding text without a space.
-const INLINE_TAGS: &[&str] = &[
+pub(super) const INLINE_TAGS: &[&str] = &[
     "a", "abbr", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup",
     "u",
 ];
