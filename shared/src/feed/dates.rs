@@ -147,7 +147,10 @@ fn parse_clock(s: &str) -> Option<NaiveTime> {
         Some(_) => return None,
         None => 0,
     };
-    // A leap second (:60) is read as the last second of the minute.
+    // A leap second (:60) is read as the last second of the minute; :61 and above are not times.
+    if second > 60 {
+        return None;
+    }
     NaiveTime::from_hms_nano_opt(hour, minute, second.min(59), nanos)
 }
 
@@ -224,8 +227,14 @@ fn named_zone(token: &str) -> Option<i32> {
 }
 
 fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
+    // RFC 850 (and cookies) join the date with hyphens: "Sunday, 06-Nov-94 08:49:37 GMT".
     let mut tokens = s
         .split(|c: char| c.is_whitespace() || c == ',')
+        .flat_map(|t| {
+            let dashed_date = t.starts_with(|c: char| c.is_ascii_digit())
+                && t.contains(|c: char| c.is_ascii_alphabetic());
+            t.split(move |c| dashed_date && c == '-')
+        })
         .filter(|t| !t.is_empty())
         .peekable();
     // Optional weekday.
@@ -329,6 +338,11 @@ mod tests {
             // RFC 822's military letters, as RFC 822 defines them.
             ("Thu, 01 Jan 2004 19:48:21 N", "2004-01-01T18:48:21Z"),
             ("Thu, 01 Jan 2004 19:48:21 Y", "2004-01-01T07:48:21Z"),
+            // RFC 850's hyphenated date, as HTTP and cookies still write it.
+            ("Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37Z"),
+            ("Thu, 01-Jan-2004 19:48:21 -0500", "2004-01-02T00:48:21Z"),
+            // A leap second is the minute's last second.
+            ("Wed, 31 Dec 2008 23:59:60 GMT", "2008-12-31T23:59:59Z"),
         ];
         for (input, want) in cases {
             assert_eq!(utc(input).as_deref(), Some(want), "{input}");
@@ -393,6 +407,10 @@ mod tests {
             "Sun Jan  4 16:29:06",
             "Thu, 01 Jan 2004 19:48:21 Etc/GMT+99",
             "Thu, 01 Jan 2004 19:48:21 Etc/Nowhere",
+            // Seconds past a leap second.
+            "2003-12-31T10:14:61Z",
+            "Thu, 01 Jan 2004 19:48:61 GMT",
+            "Thu, 01-Foo-2004 19:48:21 GMT",
         ] {
             assert_eq!(utc(input), None, "{input}");
         }
