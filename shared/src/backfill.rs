@@ -1,7 +1,7 @@
 //! Backfills what later versions add to stored items: their teams and players, and their story
-//! ids. It walks every item newest first, tags the ones stored without teams nor players and
-//! gives a story to the ones without one (against the items stored around them, as ingest
-//! does); it rewrites nothing else, and a second run finds nothing to do.
+//! ids. It tags every item stored without teams nor players and gives a story to each one
+//! without one (against the items stored around it, oldest first, as ingest does); it rewrites
+//! nothing else, and a second run finds nothing to do.
 
 use crate::model::{NewsItem, Timestamp};
 use crate::store::{NewsQuery, NewsStore, StoreError, PAGE_LIMITS};
@@ -44,23 +44,23 @@ struct Neighbours {
 
 impl Neighbours {
     /// The items within [`WINDOW`] of `time`, reading the store when `time` is new ground:
-    /// newest first, so the read reaches further back than forward.
+    /// the read reaches further forward than back, as the walk goes forward in time.
     async fn around(
         &mut self,
         store: &dyn NewsStore,
         time: Timestamp,
         given: &HashMap<String, String>,
-    ) -> Result<&[NewsItem], StoreError> {
+    ) -> Result<&mut [NewsItem], StoreError> {
         let (since, until) = (time - WINDOW, time + WINDOW);
         if !self
             .covered
             .is_some_and(|(from, to)| from <= since && until <= to)
         {
-            let from = since - WINDOW * 2;
-            self.items = store.news_between(from, until, MAX_WINDOW_ITEMS).await?;
+            let to = until + WINDOW * 2;
+            self.items = store.news_between(since, to, MAX_WINDOW_ITEMS).await?;
             let full = self.items.len() < MAX_WINDOW_ITEMS;
             let oldest = self.items.last().map(NewsItem::sort_time);
-            self.covered = Some((if full { from } else { oldest.unwrap_or(until) }, until));
+            self.covered = Some((if full { since } else { oldest.unwrap_or(to) }, to));
         }
         for item in &mut self.items {
             tag(item);
@@ -68,48 +68,77 @@ impl Neighbours {
                 item.story_id = given.get(&item.id).cloned();
             }
         }
-        Ok(&self.items)
+        Ok(&mut self.items)
     }
 }
 
 /// Tags every stored item that has no teams nor players yet with those its title and summary
 /// name, and gives every item without a story id its story.
+///
+/// Two walks: every item newest first (the listing's order), tagging; then the items without a
+/// story oldest first, as ingest meets them, so a chain of reports longer than [`WINDOW`] is one
+/// story here as it would have been there.
 pub async fn backfill(store: &dyn NewsStore) -> Result<BackfillReport, StoreError> {
     let mut report = BackfillReport::default();
     let mut query = NewsQuery {
         limit: *PAGE_LIMITS.end(),
         ..NewsQuery::default()
     };
-    let mut neighbours = Neighbours::default();
-    let mut given: HashMap<String, String> = HashMap::new();
+    let mut storyless: Vec<(Timestamp, String)> = Vec::new();
     loop {
         let page = store.list_news(&query).await?;
         report.items_seen += page.items.len();
-        let mut changed = Vec::new();
+        let mut tagged = Vec::new();
         for mut item in page.items {
-            let tagged = tag(&mut item);
-            report.items_tagged += usize::from(tagged);
-            let storyless = item.story_id.is_none();
-            if storyless {
-                let around = neighbours.around(store, item.sort_time(), &given).await?;
-                let mut one = [item];
-                stories::assign(&mut one, around);
-                let [done] = one;
-                item = done;
-                let story = stories::story_of(&item).to_owned();
-                given.insert(item.id.clone(), story);
-                report.items_given_stories += 1;
-            }
-            if tagged || storyless {
-                changed.push(item);
+            let found = tag(&mut item);
+            report.items_tagged += usize::from(found);
+            if item.story_id.is_none() {
+                storyless.push((item.sort_time(), item.id));
+            } else if found {
+                tagged.push(item);
             }
         }
-        if !changed.is_empty() {
-            store.retag_news(&changed).await?;
+        if !tagged.is_empty() {
+            store.retag_news(&tagged).await?;
         }
         match page.next_cursor {
             Some(cursor) => query.cursor = Some(cursor),
-            None => return Ok(report),
+            None => break,
         }
     }
+    storyless.sort();
+    let mut neighbours = Neighbours::default();
+    let mut given: HashMap<String, String> = HashMap::new();
+    let mut pending = Vec::new();
+    for (time, id) in storyless {
+        let around = neighbours.around(store, time, &given).await?;
+        let read = around.iter().position(|i| i.id == id);
+        let mut item = match read {
+            Some(at) => around[at].clone(),
+            None => match store.get_news(&id).await? {
+                Some(mut item) => {
+                    tag(&mut item);
+                    item
+                }
+                None => continue,
+            },
+        };
+        // Items still without a story come later in the walk: they join this one, not it them.
+        let earlier = around.iter().filter(|i| i.story_id.is_some());
+        item.story_id = Some(stories::story_for(&item, earlier));
+        given.insert(item.id.clone(), stories::story_of(&item).to_owned());
+        report.items_given_stories += 1;
+        if let Some(at) = read {
+            around[at].story_id.clone_from(&item.story_id);
+        }
+        pending.push(item);
+        if pending.len() == *PAGE_LIMITS.end() {
+            store.retag_news(&pending).await?;
+            pending.clear();
+        }
+    }
+    if !pending.is_empty() {
+        store.retag_news(&pending).await?;
+    }
+    Ok(report)
 }

@@ -88,17 +88,23 @@ pub fn assign(new: &mut [NewsItem], stored: &[NewsItem]) {
     let fresh: HashSet<String> = new.iter().map(|i| i.id.clone()).collect();
     let mut placed: Vec<NewsItem> = Vec::new();
     for i in order {
-        let item = &new[i];
-        let matched = stored
+        let earlier = stored
             .iter()
             .filter(|c| !fresh.contains(&c.id))
-            .chain(&placed)
-            .filter(|c| c.id != item.id && same_story(item, c))
-            .min_by_key(|c| c.sort_key());
-        let story = matched.map_or_else(|| item.id.clone(), |c| story_of(c).to_owned());
-        new[i].story_id = Some(story);
+            .chain(&placed);
+        new[i].story_id = Some(story_for(&new[i], earlier));
         placed.push(new[i].clone());
     }
+}
+
+/// The story `item` joins among `earlier` (items that have theirs): that of the oldest one it
+/// matches, or its own id.
+pub fn story_for<'a>(item: &NewsItem, earlier: impl IntoIterator<Item = &'a NewsItem>) -> String {
+    earlier
+        .into_iter()
+        .filter(|c| c.id != item.id && same_story(item, c))
+        .min_by_key(|c| c.sort_key())
+        .map_or_else(|| item.id.clone(), |c| story_of(c).to_owned())
 }
 
 #[cfg(test)]

@@ -808,6 +808,52 @@ async fn backfill_tags_old_items(store: &dyn Store) {
     );
 }
 
+/// A chain of reports longer than the story window is one story after the backfill, as ingest
+/// makes it: the backfill gives stories oldest first, so each report joins the oldest it matches.
+async fn backfill_keeps_a_long_chain_one_story(store: &dyn Store) {
+    let report = |n: u32, hours: i64, title: &str| NewsItem {
+        title: title.to_owned(),
+        ..item(
+            n,
+            Category::Trade,
+            "espn",
+            Some(t0() + Duration::hours(hours)),
+        )
+    };
+    let chain = [
+        report(1, 0, "Warriors trade Andrew Wiggins to the Heat"),
+        report(
+            2,
+            40,
+            "Warriors trade Andrew Wiggins to the Heat, reports say",
+        ),
+        report(
+            3,
+            80,
+            "Warriors trade Andrew Wiggins to the Heat officially",
+        ),
+        report(4, 60, "Headline about something else entirely today"),
+    ];
+    store.insert_news(&chain).await.expect("insert");
+    let done = backfill(store).await.expect("backfill");
+    assert_eq!(done.items_given_stories, 4);
+    let mut stories = Vec::new();
+    for item in &chain {
+        let stored = store
+            .get_news(&item.id)
+            .await
+            .expect("get")
+            .expect("stored");
+        stories.push(stored.story_id.expect("a story"));
+    }
+    let first = chain[0].id.clone();
+    assert_eq!(
+        stories,
+        [first.clone(), first.clone(), first, chain[3].id.clone()],
+        "80 hours of reports, each within 48 of the last, are one story; the other is its own"
+    );
+}
+
 /// Reports of one story are found by its id, newest first, with one key query per story.
 async fn story_reports_newest_first(store: &dyn Store) {
     let mut items = corpus();
@@ -1053,6 +1099,7 @@ macro_rules! contract_suite {
             case!(news_by_fetch_time);
             case!(news_by_team);
             case!(backfill_tags_old_items);
+            case!(backfill_keeps_a_long_chain_one_story);
             case!(story_reports_newest_first);
             case!(subscriptions_deliveries_and_attempts);
             case!(items_about_many_teams_land_with_every_link);
