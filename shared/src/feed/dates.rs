@@ -53,7 +53,7 @@ fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     if let Some(week) = rest.strip_prefix(['W', 'w']) {
         let (week, weekday) = match week.split_once('-') {
             Some((w, d)) => (w, d),
-            None if week.len() > 2 => week.split_at(2),
+            None if week.len() > 2 => week.split_at_checked(2)?,
             None => (week, "1"),
         };
         let weekday =
@@ -66,8 +66,8 @@ fn parse_iso_date(s: &str) -> Option<NaiveDate> {
         (3, _) => NaiveDate::from_yo_opt(year, parse_digits(rest, 3)?),
         (4, true) => NaiveDate::from_ymd_opt(
             year,
-            parse_digits(&rest[..2], 2)?,
-            parse_digits(&rest[2..], 2)?,
+            parse_digits(rest.get(..2)?, 2)?,
+            parse_digits(rest.get(2..)?, 2)?,
         ),
         (_, false) => {
             let mut parts = rest.split('-');
@@ -192,7 +192,7 @@ fn named_zone(token: &str) -> Option<i32> {
         return match etc {
             "GMT" | "UTC" | "UCT" | "UNIVERSAL" | "ZULU" | "GMT0" => Some(0),
             _ => {
-                let (sign, hours) = etc.strip_prefix("GMT")?.split_at(1);
+                let (sign, hours) = etc.strip_prefix("GMT")?.split_at_checked(1)?;
                 let hours: i32 = parse_digits(hours, 2).filter(|h| *h <= 14)?;
                 match sign {
                     "+" => Some(-hours * 60),
@@ -411,6 +411,10 @@ mod tests {
             "2003-12-31T10:14:61Z",
             "Thu, 01 Jan 2004 19:48:61 GMT",
             "Thu, 01-Foo-2004 19:48:21 GMT",
+            // Cuts that would fall inside a character of more than one byte.
+            "2003W1é",
+            "20031é1",
+            "1 Jan 2004 00:00 Etc/GMTé",
         ] {
             assert_eq!(utc(input), None, "{input}");
         }
