@@ -188,6 +188,42 @@ async fn news_filters_and_windows(store: &dyn Store) {
     assert!(all.iter().all(|i| i
         .published_at
         .is_some_and(|p| p >= t0() + Duration::minutes(10) && p <= t0() + Duration::minutes(19))));
+
+    // A cursor kept from another window: newer than this one starts at its top, older than it
+    // has nothing after it (DynamoDB refuses a start key outside the key condition).
+    let page = |limit, since, until, cursor| NewsQuery {
+        since,
+        until,
+        limit,
+        cursor,
+        ..NewsQuery::default()
+    };
+    let newest = store
+        .list_news(&page(1, None, None, None))
+        .await
+        .expect("list")
+        .next_cursor;
+    let older = page(5, None, Some(t0() + Duration::minutes(4)), newest);
+    let got = store
+        .list_news(&older)
+        .await
+        .expect("cursor above the window");
+    let want: Vec<&str> = [4, 3, 2, 1, 0].map(|n| items[n].id.as_str()).to_vec();
+    assert_eq!(
+        got.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        want
+    );
+    let oldest = store
+        .list_news(&page(29, None, None, None))
+        .await
+        .expect("list")
+        .next_cursor;
+    let newer = page(5, Some(t0() + Duration::minutes(20)), None, oldest);
+    let got = store
+        .list_news(&newer)
+        .await
+        .expect("cursor below the window");
+    assert_eq!((got.items.len(), got.next_cursor), (0, None));
 }
 
 /// Four ingests storing the same items at once: each item is stored and counted once.
@@ -589,6 +625,37 @@ async fn readings_window_pages_and_summary(store: &dyn Store) {
         .await
         .expect("summary");
     assert_eq!((empty.count, empty.temperature.mean), (0, None));
+
+    // A cursor kept from another window: before this one starts at its beginning, past it has
+    // nothing after it (DynamoDB refuses a start key outside the key condition).
+    let first = |from, to, cursor| ReadingQuery {
+        device: device.clone(),
+        from,
+        to,
+        limit: 2,
+        cursor,
+    };
+    let early = store
+        .list_readings(&first(base, base + 30_000, None))
+        .await
+        .expect("list")
+        .next_cursor;
+    let later = store
+        .list_readings(&first(base + 10_000, base + 30_000, early.clone()))
+        .await
+        .expect("cursor before the window");
+    let times: Vec<i64> = later.items.iter().map(|r| r.timestamp - base).collect();
+    assert_eq!(times, [10_000, 11_000]);
+    let past = store
+        .list_readings(&first(base + 10_000, base + 30_000, None))
+        .await
+        .expect("list")
+        .next_cursor;
+    let before = store
+        .list_readings(&first(base, base + 5_000, past))
+        .await
+        .expect("cursor past the window");
+    assert_eq!((before.items.len(), before.next_cursor), (0, None));
 
     let bad = ReadingQuery {
         cursor: Some("bogus".into()),

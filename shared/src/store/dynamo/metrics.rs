@@ -66,6 +66,17 @@ impl ReadingStore for DynamoStore {
             .as_deref()
             .map(|c| cursor::decode(c, &scope, is_reading_time))
             .transpose()?;
+        // DynamoDB refuses a start key outside the key condition: a cursor past the window has
+        // nothing after it, one before it starts at its beginning.
+        let after = match after.and_then(|a| a.parse::<i64>().ok()) {
+            Some(after) if after > query.to => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                })
+            }
+            after => after.filter(|a| *a >= query.from),
+        };
         let mut request = self
             .client
             .query()
@@ -80,7 +91,7 @@ impl ReadingStore for DynamoStore {
         if let Some(after) = after {
             request = request.set_exclusive_start_key(Some(HashMap::from([
                 ("device_id".to_owned(), s(query.device.as_str())),
-                ("timestamp".to_owned(), AttributeValue::N(after)),
+                ("timestamp".to_owned(), AttributeValue::N(after.to_string())),
             ])));
         }
         let rows = self.query_rows(request, query.limit + 1).await?;

@@ -434,6 +434,21 @@ impl NewsStore for DynamoStore {
                 NEWS_KIND.to_owned(),
             ),
         };
+        let (lo, hi) = (
+            sort_key_lower(query.since.as_ref()),
+            sort_key_upper(query.until.as_ref()),
+        );
+        // DynamoDB refuses a start key outside the key condition: a cursor older than the window
+        // has nothing after it, one newer than the window starts at its top.
+        let after = match after {
+            Some(after) if after < lo => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                })
+            }
+            after => after.filter(|a| *a <= hi),
+        };
         let mut request = self
             .client
             .query()
@@ -442,8 +457,8 @@ impl NewsStore for DynamoStore {
             .key_condition_expression("#pk = :pk AND sort_key BETWEEN :lo AND :hi")
             .expression_attribute_names("#pk", partition_attr)
             .expression_attribute_values(":pk", s(&partition))
-            .expression_attribute_values(":lo", s(sort_key_lower(query.since.as_ref())))
-            .expression_attribute_values(":hi", s(sort_key_upper(query.until.as_ref())))
+            .expression_attribute_values(":lo", s(lo))
+            .expression_attribute_values(":hi", s(hi))
             .scan_index_forward(false)
             .limit(i32::try_from(query.limit + 1).unwrap_or(i32::MAX));
         if let Some(after) = after {
