@@ -81,25 +81,34 @@ impl Params {
             .transpose()
     }
 
-    /// An instant: RFC 3339, or a date `YYYY-MM-DD` (its start, or its end when `end_of_day`).
+    /// An instant: RFC 3339, or a date `YYYY-MM-DD` (its start, or its end when `end_of_day`),
+    /// within the years 0000 to 9999 in UTC (RFC 3339's, which sort keys are written in).
     pub fn time(&self, name: &str, end_of_day: bool) -> Result<Option<Timestamp>, ApiError> {
         let Some(raw) = self.get(name) else {
             return Ok(None);
         };
-        if let Some(t) = crate::model::parse_timestamp(raw) {
-            return Ok(Some(t));
-        }
-        let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-            ApiError::bad_request(format!(
-                "{name}: {raw:?} is not an RFC 3339 time or a YYYY-MM-DD date"
-            ))
-        })?;
-        let time = if end_of_day {
-            chrono::NaiveTime::from_hms_opt(23, 59, 59)
-        } else {
-            Some(chrono::NaiveTime::MIN)
+        let time = match crate::model::parse_timestamp(raw) {
+            Some(t) => t,
+            None => {
+                let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "{name}: {raw:?} is not an RFC 3339 time or a YYYY-MM-DD date"
+                    ))
+                })?;
+                let clock = if end_of_day {
+                    chrono::NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(chrono::NaiveTime::MIN)
+                } else {
+                    chrono::NaiveTime::MIN
+                };
+                date.and_time(clock).and_utc()
+            }
         };
-        Ok(time.map(|t| date.and_time(t).and_utc()))
+        if !(0..=9999).contains(&chrono::Datelike::year(&time)) {
+            return Err(ApiError::validation(format!(
+                "{name}: {raw:?} falls outside the years 0000 to 9999 (UTC)"
+            )));
+        }
+        Ok(Some(time))
     }
 
     /// Epoch milliseconds, or an RFC 3339 instant converted to them.
@@ -145,5 +154,32 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Path(value) = Path::<String>::from_request_parts(parts, state).await?;
         Ok(Self(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(query: &str) -> Result<Option<Timestamp>, ApiError> {
+        Params::parse(Some(query), &["until"])?.time("until", true)
+    }
+
+    #[test]
+    fn times_are_rfc3339_or_dates_within_four_digit_years() {
+        let end = time("until=2026-11-30").expect("date");
+        assert_eq!(
+            end.map(|t| crate::model::format_timestamp(&t)).as_deref(),
+            Some("2026-11-30T23:59:59Z")
+        );
+        assert!(time("until=9999-12-31T23:00:00Z").is_ok());
+        for (query, status) in [
+            ("until=9999-12-31T23:00:00-02:00", 422),
+            ("until=-0001-01-01", 422),
+            ("until=yesterday", 400),
+        ] {
+            let err = time(query).expect_err(query);
+            assert_eq!(err.status.as_u16(), status, "{query}");
+        }
     }
 }
