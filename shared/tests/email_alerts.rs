@@ -104,7 +104,7 @@ async fn email_subscriptions_live_in_their_own_sns_topic() {
         .expect("get")
         .expect("stored");
     let topic = stored.email_topic.clone().expect("an email topic");
-    assert!(topic.ends_with(&format!(":{prefix}{id}")), "{topic}");
+    assert!(topic.ends_with(&format!(":{prefix}{id}-v1")), "{topic}");
     assert_eq!(
         subscribers(&sns, &topic).await,
         [("email".to_owned(), "fan@example.com".to_owned())]
@@ -168,10 +168,39 @@ async fn email_subscriptions_live_in_their_own_sns_topic() {
         .email_topic
         .expect("a new topic");
     assert!(topic_exists(&sns, &again).await);
+
+    // The address written another way is a new channel: a topic of its own replaces the
+    // previous one (SNS would hand back a topic of the same name, and deleting the replaced
+    // one deleted the channel's).
+    let (status, recased) = call(
+        &app,
+        "PATCH",
+        &path,
+        Some(json!({"version": 3, "channel": {"type": "email", "address": "Fan@Example.com"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{recased}");
+    let latest = harness
+        .store
+        .get_subscription(OWNER, &id)
+        .await
+        .expect("get")
+        .expect("stored")
+        .email_topic
+        .expect("a topic");
+    assert_ne!(latest, again);
+    assert!(
+        !topic_exists(&sns, &again).await,
+        "the replaced topic is deleted"
+    );
+    assert_eq!(
+        subscribers(&sns, &latest).await,
+        [("email".to_owned(), "Fan@Example.com".to_owned())]
+    );
     let (status, _) = call(&app, "DELETE", &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(
-        !topic_exists(&sns, &again).await,
+        !topic_exists(&sns, &latest).await,
         "deleted with its subscription"
     );
 }

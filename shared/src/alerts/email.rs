@@ -38,13 +38,13 @@ impl SnsMailer {
         }
     }
 
-    /// Creates the subscription's topic and subscribes `address` (SNS asks it to confirm);
+    /// Creates the topic `<prefix><name>` and subscribes `address` (SNS asks it to confirm);
     /// the topic's ARN.
-    pub async fn enroll(&self, subscription_id: &str, address: &str) -> Result<String, String> {
+    pub async fn enroll(&self, name: &str, address: &str) -> Result<String, String> {
         let topic = self
             .client
             .create_topic()
-            .name(format!("{}{subscription_id}", self.prefix))
+            .name(format!("{}{name}", self.prefix))
             .send()
             .await
             .map_err(|e| describe("creating the email topic", e))?
@@ -106,7 +106,10 @@ impl Sender for AwsSender {
 
     async fn enroll(&self, sub: &mut Subscription) -> Result<(), String> {
         if let Channel::Email { address } = &sub.channel {
-            sub.email_topic = Some(self.mail.enroll(&sub.id, address).await?);
+            // One topic per version of the channel: SNS hands back an existing topic of the same
+            // name, and the topic of the version replaced is deleted.
+            let name = format!("{}-v{}", sub.id, sub.version);
+            sub.email_topic = Some(self.mail.enroll(&name, address).await?);
         }
         Ok(())
     }

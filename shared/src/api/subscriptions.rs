@@ -202,6 +202,7 @@ pub async fn update(
         .channel
         .as_ref()
         .is_some_and(|channel| *channel != before.channel);
+    sub.version = change.version + 1;
     if let Some(channel) = change.channel.filter(|_| moved) {
         own_address(identity, &channel)?;
         check(&state, &channel).await?;
@@ -216,7 +217,6 @@ pub async fn update(
         }
         sub.status = status;
     }
-    sub.version = change.version + 1;
     sub.updated_at = chrono::Utc::now();
     let updated = state.store.update_subscription(&sub, change.version).await;
     if moved {
