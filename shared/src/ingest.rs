@@ -338,23 +338,28 @@ impl Ingest {
                 self.store_items(feed, items, &body, next, now, &mut report)
                     .await
             }
-            Err(message) => Err(message),
+            Err(message) => Err((message, None)),
         };
         let Some(state) = state else {
-            report.error = outcome.err();
+            report.error = outcome.err().map(|(message, _)| message);
             report.duration_ms = elapsed_ms(started);
             return report;
         };
         let next_state = match outcome {
             Ok(next) if !worth_saving(&state, &next) => None,
             Ok(next) => Some(next),
-            Err(message) => {
+            Err((message, counted)) => {
                 report.status = FeedStatus::Failed;
                 report.error = Some(message.clone());
+                let failed = attempted(feed, &state, now);
+                // Items stored before the failure stay counted: a later run finds them stored.
+                let counted = counted.unwrap_or_else(|| failed.clone());
                 Some(FeedState {
                     consecutive_failures: state.consecutive_failures + 1,
                     last_error: Some(message),
-                    ..attempted(feed, &state, now)
+                    items_stored: counted.items_stored,
+                    newest_item_at: counted.newest_item_at,
+                    ..failed
                 })
             }
         };
@@ -452,7 +457,8 @@ impl Ingest {
         })
     }
 
-    /// Stores parsed items and archives the body; returns the state to save.
+    /// Stores parsed items and archives the body; returns the state to save, or why it failed
+    /// and, when the items were stored first, the state that counts them.
     async fn store_items(
         &self,
         feed: &FeedConfig,
@@ -461,12 +467,12 @@ impl Ingest {
         mut next: FeedState,
         now: Timestamp,
         report: &mut FeedReport,
-    ) -> Result<FeedState, String> {
+    ) -> Result<FeedState, (String, Option<FeedState>)> {
         let outcome = self
             .store
             .insert_news(&items)
             .await
-            .map_err(|e| format!("storing items: {e}"))?;
+            .map_err(|e| (format!("storing items: {e}"), None))?;
         let inserted: HashSet<&str> = outcome.inserted.iter().map(String::as_str).collect();
         for item in items.iter().filter(|i| inserted.contains(i.id.as_str())) {
             *report.new_by_category.entry(item.category).or_default() += 1;
@@ -475,9 +481,11 @@ impl Ingest {
         next.items_stored += outcome.inserted.len() as u64;
         report.items_new = outcome.inserted.len();
         report.items_oversized = outcome.oversized.len();
-        let (key, _) = archive_raw(self.archive.as_ref(), feed.source_label(), &now, body)
-            .await
-            .map_err(|e| format!("archiving: {e}"))?;
+        let archived = archive_raw(self.archive.as_ref(), feed.source_label(), &now, body).await;
+        let (key, _) = match archived {
+            Ok(done) => done,
+            Err(e) => return Err((format!("archiving: {e}"), Some(next))),
+        };
         report.archived = Some(key);
         report.status = FeedStatus::Updated;
         Ok(next)

@@ -298,3 +298,69 @@ async fn an_unchanged_feed_costs_no_state_write_until_the_heartbeat() {
         Some(start + chrono::Duration::minutes(61))
     );
 }
+
+/// An archive that cannot write (S3 down, say).
+struct BrokenArchive;
+
+#[async_trait::async_trait]
+impl shared::archive::Archive for BrokenArchive {
+    async fn exists(&self, _key: &str) -> Result<bool, shared::archive::ArchiveError> {
+        Ok(false)
+    }
+    async fn put(
+        &self,
+        _key: &str,
+        _body: Vec<u8>,
+        _content_type: &str,
+    ) -> Result<(), shared::archive::ArchiveError> {
+        Err(shared::archive::ArchiveError::S3 {
+            op: "PutObject",
+            message: "unavailable".into(),
+        })
+    }
+    async fn get(&self, _key: &str) -> Result<Option<Vec<u8>>, shared::archive::ArchiveError> {
+        Ok(None)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_stored_before_an_archive_failure_stay_counted() {
+    let (base, _) = spawn_server().await;
+    let harness = testing::sqlite().await;
+    let ingest = testing::ingest(harness.store.clone(), Arc::new(BrokenArchive));
+    let summary = ingest.run(&feeds(&base, &["ok"]), chrono::Utc::now()).await;
+    assert_eq!(status(&summary, "ok"), FeedStatus::Failed);
+    let stored = harness
+        .store
+        .list_news(&NewsQuery {
+            limit: 100,
+            ..NewsQuery::default()
+        })
+        .await
+        .expect("list")
+        .items;
+    assert!(!stored.is_empty(), "the items are stored all the same");
+    let state = harness
+        .store
+        .get_feed_state("ok")
+        .await
+        .expect("state")
+        .expect("kept");
+    assert_eq!(state.consecutive_failures, 1);
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("archiving")),
+        "{state:?}"
+    );
+    assert_eq!(
+        state.items_stored,
+        stored.len() as u64,
+        "a later run finds them stored, so only this one can count them"
+    );
+    assert_eq!(
+        state.newest_item_at,
+        stored.iter().map(|i| i.sort_time()).max()
+    );
+}
