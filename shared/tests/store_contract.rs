@@ -610,7 +610,7 @@ async fn readings_window_pages_and_summary(store: &dyn Store) {
     assert_eq!(got[1].temperature, Some(30.0));
 
     let summary = store
-        .summarize_readings(&device, base, base + 4000)
+        .summarize_readings(&device, base, base + 4000, 5)
         .await
         .expect("summary");
     assert_eq!(summary.count, 5);
@@ -621,10 +621,19 @@ async fn readings_window_pages_and_summary(store: &dyn Store) {
         Some((0.0 + 1.0 + 2.0 + 30.0 + 4.0) / 5.0)
     );
     let empty = store
-        .summarize_readings(&device, base + 100_000, base + 200_000)
+        .summarize_readings(&device, base + 100_000, base + 200_000, 5)
         .await
         .expect("summary");
     assert_eq!((empty.count, empty.temperature.mean), (0, None));
+    assert!(
+        matches!(
+            store
+                .summarize_readings(&device, base, base + 5000, 5)
+                .await,
+            Err(StoreError::Unsupported(_))
+        ),
+        "six readings are more than a summary of five may read"
+    );
 
     // A cursor kept from another window: before this one starts at its beginning, past it has
     // nothing after it (DynamoDB refuses a start key outside the key condition).

@@ -133,7 +133,11 @@ pub async fn list(
     Ok(Json(state.store.list_readings(&query).await?))
 }
 
-/// `GET /devices/{device_id}/metrics/summary?from=&to=`: count, min, max, mean per field.
+/// Most readings one summary reads: its cost is bounded whatever the table holds.
+pub const MAX_SUMMARY_READINGS: u64 = 10_000;
+
+/// `GET /devices/{device_id}/metrics/summary?from=&to=`: count, min, max, mean per field (of
+/// at most [`MAX_SUMMARY_READINGS`] readings; a wider window is 422).
 #[utoipa::path(get, path = "/devices/{device_id}/metrics/summary", operation_id = "summarizeReadings", tag = "metrics",
     security(("bearer" = [])),
     params(
@@ -146,7 +150,7 @@ pub async fn list(
         (status = 400, description = "Malformed parameter or cursor", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "Needs metrics/read or the admin group", body = ErrorBody),
-        (status = 422, description = "Invalid value", body = ErrorBody),
+        (status = 422, description = "Invalid value, or a window of more than 10,000 readings", body = ErrorBody),
     ))]
 pub async fn summary(
     State(state): State<AppState>,
@@ -159,6 +163,9 @@ pub async fn summary(
     let params = Params::parse(query.as_deref(), &["from", "to"])?;
     let (from, to) = window(&params)?;
     Ok(Json(
-        state.store.summarize_readings(&device, from, to).await?,
+        state
+            .store
+            .summarize_readings(&device, from, to, MAX_SUMMARY_READINGS)
+            .await?,
     ))
 }

@@ -238,12 +238,14 @@ pub trait ReadingStore: Send + Sync {
     /// A page of readings, oldest first.
     async fn list_readings(&self, query: &ReadingQuery) -> Result<Page<Reading>, StoreError>;
 
-    /// Summary statistics of a device's readings in a window.
+    /// Summary statistics of a device's readings in a window of at most `max` readings (more
+    /// is [`StoreError::Unsupported`], found within a page past `max`).
     async fn summarize_readings(
         &self,
         device: &DeviceId,
         from: i64,
         to: i64,
+        max: u64,
     ) -> Result<ReadingSummary, StoreError> {
         let mut summary = ReadingSummary::default();
         let mut cursor = None;
@@ -257,6 +259,11 @@ pub trait ReadingStore: Send + Sync {
             };
             let page = self.list_readings(&query).await?;
             page.items.iter().for_each(|r| summary.add(r));
+            if summary.count > max {
+                return Err(StoreError::Unsupported(
+                    "the window holds too many readings to summarize: narrow from and to",
+                ));
+            }
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
                 None => return Ok(summary),
