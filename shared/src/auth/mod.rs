@@ -8,7 +8,7 @@
 //! A request with no [`Caller`] is anonymous: the router never trusts a header on its own.
 //!
 //! The rules, enforced by the handlers through [`Caller`]'s methods:
-//! - public: `GET /news`, `/news/{id}`, `/news/stats`, `/news.atom`, `/news.json`, `/teams`, `/health`, `/openapi.json`;
+//! - public: `GET /news`, `/news/{id}`, `/news/stats`, `/news.atom`, `/news.json`, `/teams`, `/stories`, `/sources`, `/health`, `/openapi.json`;
 //! - a signed-in user creates, reads, changes and deletes only their own profile (user id =
 //!   the token's `sub`, email = its verified `email` claim); the [`ADMIN_GROUP`] lists and
 //!   manages every user;
