@@ -5,7 +5,7 @@
 use crate::archive::{archive_raw, Archive};
 use crate::classify::{classify_found, Category};
 use crate::config::FeedConfig;
-use crate::feed::{parse_feed, sha256_hex, ParseOptions};
+use crate::feed::{collapse_and_cap, parse_feed, sha256_hex, ParseOptions};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::mentions::Mentions;
 use crate::model::{FeedState, NewsItem, Timestamp};
@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Longest error kept in a feed's state and report.
+const MAX_ERROR_CHARS: usize = 1_000;
 
 /// What the pipeline works with.
 #[derive(Clone)]
@@ -340,6 +343,9 @@ impl Ingest {
             }
             Err(message) => Err((message, None)),
         };
+        // A hostile feed can make an error quote megabytes (a root element's name, say).
+        let outcome = outcome
+            .map_err(|(message, counted)| (collapse_and_cap(&message, MAX_ERROR_CHARS), counted));
         let Some(state) = state else {
             report.error = outcome.err().map(|(message, _)| message);
             report.duration_ms = elapsed_ms(started);
@@ -417,7 +423,16 @@ impl Ingest {
             ..ParseOptions::default()
         }
         .read_from(&feed.url);
-        let parsed = parse_feed(&body.bytes, &options).map_err(|e| format!("parsing: {e}"))?;
+        // Off the runtime's threads: a large body takes a while, and the other feeds' requests
+        // keep being polled (their timeouts run) meanwhile.
+        let bytes = body.bytes;
+        let (parsed, bytes) = tokio::task::spawn_blocking(move || {
+            let parsed = parse_feed(&bytes, &options);
+            (parsed, bytes)
+        })
+        .await
+        .map_err(|e| format!("parsing: {e}"))?;
+        let parsed = parsed.map_err(|e| format!("parsing: {e}"))?;
         report.items_seen = parsed.items.len();
         report.error = parsed.warning.clone();
         let expires_at = self.retention.map(|keep| (now + keep).timestamp());
@@ -452,7 +467,7 @@ impl Ingest {
             .collect();
         Ok(Step::Parsed {
             items,
-            body: body.bytes,
+            body: bytes,
             next: succeeded(fresh_validators, Some(hash)),
         })
     }

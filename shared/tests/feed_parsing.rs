@@ -446,6 +446,40 @@ fn relative_links_resolve_and_overlong_ones_are_dropped() {
 }
 
 #[test]
+fn hostile_bases_names_and_links_are_bounded() {
+    // An xml:base longer than a link may be is ignored (each open element would hold a copy):
+    // the relative link resolves against the feed's link instead.
+    let base = format!("https://example.com/{}/", "a".repeat(3_000));
+    let xml = format!(
+        r#"<rss version="2.0"><channel xml:base="{base}"><title>t</title>
+        <link>https://site.example/</link>
+        <item><title>a</title><link>story/1</link></item></channel></rss>"#
+    );
+    let feed = parse(xml.as_bytes()).expect("parses");
+    assert_eq!(
+        feed.items[0].link.as_deref(),
+        Some("https://site.example/story/1")
+    );
+
+    // A root that is no feed is named in the error, at most 64 characters of it.
+    let root = format!("<{}/>", "x".repeat(100_000));
+    match parse(root.as_bytes()) {
+        Err(FeedError::NotAFeed(name)) => assert_eq!(name, "x".repeat(64)),
+        other => panic!("{other:?}"),
+    }
+
+    // A link with characters beyond ASCII (a bidi override among them) is kept escaped.
+    let xml = "<rss version=\"2.0\"><channel><title>t</title>\
+        <item><title>a</title><link>https://example.com/Jos\u{e9}/\u{202e}fdp.exe</link></item>\
+        </channel></rss>";
+    let feed = parse(xml.as_bytes()).expect("parses");
+    assert_eq!(
+        feed.items[0].link.as_deref(),
+        Some("https://example.com/Jos%C3%A9/%E2%80%AEfdp.exe")
+    );
+}
+
+#[test]
 fn markup_inside_a_text_field_separates_words_where_a_browser_would() {
     let feed = parse(
         br#"<?xml version="1.0"?>

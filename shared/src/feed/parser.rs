@@ -22,6 +22,9 @@ const MAX_FIELD_BYTES: usize = 256 * 1024;
 /// Most authors, and most categories, kept per item (the rest are dropped, so that no item
 /// outgrows a store's item size).
 const MAX_LABELS: usize = 50;
+
+/// Longest root element name an error repeats.
+const MAX_ROOT_NAME_CHARS: usize = 64;
 /// Namespace URIs of Atom's predecessors (Echo, Pie, Atom 0.3 and its drafts), read as Atom 0.3.
 const PRE_ATOM_NAMESPACES: [&str; 6] = [
     "http://purl.org/atom/ns#",
@@ -377,7 +380,11 @@ impl State<'_> {
                 (Ns::Rdf, "RDF") | (Ns::None, "RDF") => FeedFormat::Rss1,
                 (Ns::Atom03, "feed") => FeedFormat::Atom03,
                 (Ns::Atom | Ns::None, "feed") => FeedFormat::Atom1,
-                _ => return Err(FeedError::NotAFeed(start.name().0.to_owned())),
+                _ => {
+                    let name = start.name();
+                    let name: String = name.0.chars().take(MAX_ROOT_NAME_CHARS).collect();
+                    return Err(FeedError::NotAFeed(name));
+                }
             });
             return Ok(if local == "feed" {
                 Node::Channel
@@ -445,17 +452,20 @@ impl State<'_> {
         })
     }
 
-    /// The xml:base in force for an element, resolved against its parent's.
+    /// The xml:base in force for an element, resolved against its parent's; one longer than
+    /// a link may be is ignored (every open element keeps its base).
     fn element_base(&self, start: &BytesStart<'_>) -> Option<Url> {
         let value = start
             .attributes()
             .flatten()
             .find(|a| a.key.0 == "xml:base")
-            .map(|a| attr_value(&a))?;
+            .map(|a| attr_value(&a))
+            .filter(|v| v.len() <= MAX_LINK_BYTES)?;
         match self.base() {
             Some(parent) => parent.join(value.trim()).ok(),
             None => Url::parse(value.trim()).ok(),
         }
+        .filter(|url| url.as_str().len() <= MAX_LINK_BYTES)
     }
 
     fn atom_link(&mut self, start: &BytesStart<'_>, base: Option<Url>) {
@@ -720,8 +730,8 @@ impl State<'_> {
 }
 
 /// `href` as an absolute http(s) URL, resolved against `base` when relative. An absolute link is
-/// kept as published (case and escapes untouched) unless it holds whitespace or control
-/// characters, which the URL's serialization escapes. Anything else is `None`: another scheme
+/// kept as published (case and escapes untouched) unless it holds whitespace, control or
+/// non-ASCII characters (a bidi override, say), which the URL's serialization escapes. Anything else is `None`: another scheme
 /// (`javascript:`, `data:`, `vbscript:`, ...), a relative link without a base, or a link over
 /// [`MAX_LINK_BYTES`].
 fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
@@ -736,7 +746,11 @@ fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") || url.as_str().len() > MAX_LINK_BYTES {
         return None;
     }
-    let as_published = absolute && !href.chars().any(|c| c.is_whitespace() || c.is_control());
+    let as_published = absolute
+        && href.is_ascii()
+        && !href
+            .chars()
+            .any(|c| c.is_ascii_whitespace() || c.is_ascii_control());
     Some(if as_published {
         href.to_owned()
     } else {

@@ -139,14 +139,26 @@ fn strip_tags(input: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Skips past the closing tag of a hidden element such as `</script>`.
+/// Skips past the closing tag of a hidden element such as `</script>` (any case), reading
+/// only as far as it: a text of many hidden elements costs one pass.
 fn skip_hidden<'a>(rest: &'a str, name: &str) -> &'a str {
-    let closing = format!("</{name}");
-    let lower = rest.to_ascii_lowercase();
-    match lower.find(&closing) {
+    let bytes = rest.as_bytes();
+    let closing = memchr::memmem::find_iter(bytes, b"</").find(|&at| {
+        bytes
+            .get(at + 2..at + 2 + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+    });
+    match closing {
         Some(pos) => rest[pos..].find('>').map_or("", |gt| &rest[pos + gt + 1..]),
         None => "",
     }
+}
+
+/// Invisible formatting characters dropped from text: zero-width spaces and joiners, bidi
+/// marks, embeddings, overrides and isolates, word joiners and the BOM (a title could
+/// otherwise render reversed, or hide a name from the recognisers).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Collapses whitespace (including non-breaking spaces) to single spaces, trims, and caps length
@@ -157,7 +169,12 @@ pub fn collapse_and_cap(input: &str, max_chars: usize) -> String {
     }
     let mut out = String::with_capacity(input.len().min(max_chars * 4));
     let mut count = 0;
-    for word in input.split(|c: char| c.is_whitespace() || c.is_control()) {
+    let visible: std::borrow::Cow<'_, str> = if input.contains(is_invisible) {
+        std::borrow::Cow::Owned(input.chars().filter(|c| !is_invisible(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    };
+    for word in visible.split(|c: char| c.is_whitespace() || c.is_control()) {
         if word.is_empty() {
             continue;
         }
@@ -189,6 +206,22 @@ pub fn collapse_and_cap(input: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_elements_close_in_any_case_and_invisible_characters_go() {
+        assert_eq!(
+            html_to_text("<style>a</style>x<STYLE>b</Style>y<script>z", 100),
+            "x y"
+        );
+        assert_eq!(
+            collapse_and_cap("Lakers trade \u{202E}fdp.exe", 100),
+            "Lakers trade fdp.exe"
+        );
+        assert_eq!(
+            collapse_and_cap("Le\u{200B}Bron James", 100),
+            "LeBron James"
+        );
+    }
 
     #[test]
     fn strips_tags_and_decodes_entities() {
