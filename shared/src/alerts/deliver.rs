@@ -86,6 +86,8 @@ impl HttpSender {
             .connect_timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(guard.clone()))
+            // A proxy from the environment would resolve names itself, past the guard.
+            .no_proxy()
             .build()
             .map_err(|e| format!("building the alerts HTTP client: {e}"))?;
         Ok(Self {

@@ -114,6 +114,8 @@ impl Fetcher {
             .timeout(config.timeout)
             .redirect(redirects)
             .dns_resolver(Arc::new(guard.clone()))
+            // A proxy from the environment would resolve names itself, past the guard.
+            .no_proxy()
             .gzip(true)
             .build()
             .map_err(|e| SourceError::Client(e.to_string()))?;
