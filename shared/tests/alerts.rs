@@ -1,6 +1,6 @@
 //! Alert delivery end to end on both stores, against a local receiver that records what it
-//! gets: matching, signatures, at most once per (subscription, item) on replays, retries of a
-//! 500, pausing on 410 and on repeated failures, redirects not followed, and non-public
+//! gets: matching, signatures, at most once per (subscription, item) on replays, one alert per
+//! story within its quiet window, none for old news, retries of a 500, pausing on 410 and on repeated failures, redirects not followed, and non-public
 //! destinations refused when a subscription is created and when an alert is sent.
 
 use chrono::TimeZone;
@@ -235,6 +235,56 @@ async fn repeated_failures_pause(harness: testing::Harness) {
     );
 }
 
+/// One alert per story: the same deal from a second source within the quiet window alerts
+/// nobody, a report of it after the window alerts again; old news (a new feed's backlog)
+/// alerts nobody.
+async fn once_per_story_and_only_news(harness: testing::Harness) {
+    let store = harness.store.clone();
+    let receiver = Receiver::start(&[]).await;
+    let owner = uuid::Uuid::now_v7().to_string();
+    subscribe(store.as_ref(), &owner, receiver.url("fan")).await;
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: Arc::new(local_sender()),
+    };
+    let first = item(
+        20,
+        "Celtics trade Jrue Holiday to Blazers",
+        Category::Trade,
+        &["BOS"],
+    );
+    let story = first.id.clone();
+    let report_of_it = |n: u32, title: &str| NewsItem {
+        story_id: Some(story.clone()),
+        ..item(n, title, Category::Trade, &["BOS", "POR"])
+    };
+    let second = report_of_it(21, "Blazers acquire Jrue Holiday from Celtics");
+    let third = report_of_it(22, "Jrue Holiday dealt to Portland");
+    let mut backlog = item(23, "Celtics trade for a center", Category::Trade, &["BOS"]);
+    backlog.published_at = Some(backlog.fetched_at - chrono::Duration::days(3));
+
+    let now = chrono::Utc::now();
+    let report = notifier
+        .notify(&[first.clone(), second.clone(), backlog], now)
+        .await
+        .expect("notify");
+    assert_eq!(
+        (report.delivered, report.same_story, report.too_old),
+        (1, 1, 1),
+        "{report:?}"
+    );
+    assert_eq!(receiver.got("fan").len(), 1);
+    let later = notifier
+        .notify(
+            std::slice::from_ref(&third),
+            now + chrono::Duration::hours(3),
+        )
+        .await
+        .expect("notify");
+    assert_eq!(later.delivered, 1, "past the quiet window: {later:?}");
+    assert_eq!(receiver.got("fan").len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_on_sqlite() {
     delivery(testing::sqlite().await).await;
@@ -293,4 +343,14 @@ async fn loopback_private_and_metadata_destinations_are_refused() {
     assert_eq!(attempts.len(), 1, "refusals are not retried");
     assert_eq!(attempts[0].outcome, Outcome::Refused);
     assert!(receiver.got("ok").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_per_story_on_sqlite() {
+    once_per_story_and_only_news(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_per_story_on_dynamodb() {
+    once_per_story_and_only_news(testing::dynamo().await).await;
 }

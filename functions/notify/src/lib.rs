@@ -83,6 +83,8 @@ pub async fn handle(
         delivered = report.delivered,
         failed = report.failed,
         already_delivered = report.already_delivered,
+        same_story = report.same_story,
+        too_old = report.too_old,
         paused = ?report.paused,
         deferred = report.deferred.len(),
         retried = response.batch_item_failures.len(),

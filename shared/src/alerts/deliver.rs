@@ -239,6 +239,11 @@ pub struct NotifyReport {
     pub matched: usize,
     /// Of those, the ones delivered before (a replay): not sent again.
     pub already_delivered: usize,
+    /// Of those, the ones whose story was alerted to the subscription within [`STORY_QUIET`]
+    /// (the same deal from another source): not sent.
+    pub same_story: usize,
+    /// Items published more than [`MAX_ALERT_AGE`] before they were stored: they alert nobody.
+    pub too_old: usize,
     /// Alerts the receiver accepted.
     pub delivered: usize,
     /// Alerts that were not accepted after every try.
@@ -258,6 +263,14 @@ pub const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(30);
 
 /// Most alerts sent at once.
 const CONCURRENCY: usize = 16;
+
+/// How long other reports of a story alerted to a subscription stay quiet: the same deal from
+/// another source within it is not sent again; a development of it later alerts anew.
+pub const STORY_QUIET: chrono::Duration = chrono::Duration::hours(2);
+
+/// Oldest news that alerts: an item published more than this before it was stored (a new
+/// feed's backlog, an old item back in its feed after its record expired) alerts nobody.
+pub const MAX_ALERT_AGE: chrono::Duration = chrono::Duration::hours(24);
 
 /// Delivers new items to the subscriptions that want them.
 #[derive(Clone)]
@@ -306,9 +319,13 @@ impl Notifier {
     ) -> Result<NotifyReport, StoreError> {
         let reserve = self.sender.longest_send();
         let out_of_time = move || deadline.is_some_and(|d| Instant::now() + reserve >= d);
-        let pairs: Vec<(&Subscription, &NewsItem)> = items
+        let fresh: Vec<&NewsItem> = items
             .iter()
-            .flat_map(|item| {
+            .filter(|item| item.fetched_at - item.sort_time() <= MAX_ALERT_AGE)
+            .collect();
+        let pairs: Vec<(&Subscription, &NewsItem)> = fresh
+            .iter()
+            .flat_map(|&item| {
                 subscriptions
                     .iter()
                     .filter(|s| s.wants(item))
@@ -317,10 +334,12 @@ impl Notifier {
             .collect();
         let mut report = NotifyReport {
             items: items.len(),
+            too_old: items.len() - fresh.len(),
             matched: pairs.len(),
             ..NotifyReport::default()
         };
         let expires_at = (now + DELIVERY_RETENTION).timestamp();
+        let quiet_until = (now + STORY_QUIET).timestamp();
         // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when
         // the caller is spawned as a task.
         let sends: Vec<_> = pairs
@@ -337,6 +356,15 @@ impl Notifier {
                     .map_err(failed)?
                 {
                     return Ok((sub, item, Pair::SentBefore));
+                }
+                let story = crate::stories::story_of(item);
+                if !self
+                    .store
+                    .claim_story(&sub.id, story, now.timestamp(), quiet_until)
+                    .await
+                    .map_err(failed)?
+                {
+                    return Ok((sub, item, Pair::SameStory));
                 }
                 let attempts = self.sender.send(sub, item, false).await;
                 for attempt in &attempts {
@@ -365,6 +393,10 @@ impl Notifier {
                 Ok((sub, _, Pair::Sent(last))) => (sub, last),
                 Ok((_, _, Pair::SentBefore)) => {
                     report.already_delivered += 1;
+                    continue;
+                }
+                Ok((_, _, Pair::SameStory)) => {
+                    report.same_story += 1;
                     continue;
                 }
                 Ok((_, item, Pair::Deferred)) => {
@@ -459,6 +491,8 @@ enum Pair {
     Sent(Last),
     /// Claimed by an earlier run: not sent again.
     SentBefore,
+    /// Its story was alerted to the subscription within [`STORY_QUIET`]: not sent.
+    SameStory,
     /// Not started: too little time was left.
     Deferred,
 }

@@ -305,6 +305,15 @@ pub trait AlertStore: Send + Sync {
         item: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError>;
+    /// Records that `subscription` is alerted about `story` until `until` (epoch seconds), unless
+    /// a record of it still holds at `now`: whether this call recorded it (a conditional write).
+    async fn claim_story(
+        &self,
+        subscription: &str,
+        story: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError>;
     /// Stores one delivery attempt, kept until `expires_at`.
     async fn record_attempt(
         &self,

@@ -797,6 +797,28 @@ impl AlertStore for SqliteStore {
         .await
     }
 
+    async fn claim_story(
+        &self,
+        subscription: &str,
+        story: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let (subscription, key) = (subscription.to_owned(), format!("story#{story}"));
+        self.run(move |conn| {
+            let written = conn
+                .execute(
+                    "INSERT INTO deliveries (subscription, item, expires_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (subscription, item) DO UPDATE SET expires_at = excluded.expires_at
+                     WHERE deliveries.expires_at <= ?4",
+                    params![subscription, key, until, now],
+                )
+                .map_err(backend)?;
+            Ok(written == 1)
+        })
+        .await
+    }
+
     async fn record_attempt(
         &self,
         attempt: &DeliveryAttempt,

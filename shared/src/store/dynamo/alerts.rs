@@ -345,6 +345,30 @@ impl AlertStore for DynamoStore {
             .await
     }
 
+    async fn claim_story(
+        &self,
+        subscription: &str,
+        story: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let record = Item::from([
+            ("pk".to_owned(), s(subscription_key(subscription))),
+            ("sk".to_owned(), s(format!("story#{story}"))),
+            (
+                "expires_at".to_owned(),
+                AttributeValue::N(until.to_string()),
+            ),
+        ]);
+        // TTL deletes a lapsed record late: the condition reads its time.
+        self.put_alert_item(
+            record,
+            "attribute_not_exists(pk) OR expires_at <= :now",
+            &[(":now", AttributeValue::N(now.to_string()))],
+        )
+        .await
+    }
+
     async fn record_attempt(
         &self,
         attempt: &DeliveryAttempt,
