@@ -1248,3 +1248,49 @@ async fn dynamo_counts_subscriptions_stored_before_the_counter() {
         "counted on the new counter"
     );
 }
+
+/// A subscription row this version cannot read (a newer version's shape, say): alerts for every
+/// other subscription go on, as `all_subscriptions` skips it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_subscription_stops_no_one_elses_alerts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tracker.db");
+    let sqlite = shared::store::sqlite::SqliteStore::open(&path).expect("open");
+    let good = a_subscription(&new_id(), 60);
+    sqlite
+        .create_subscription(&good, LIMIT)
+        .await
+        .expect("create");
+    rusqlite::Connection::open(&path)
+        .expect("raw")
+        .execute(
+            "INSERT INTO subscriptions (id, owner, version, doc) VALUES ('broken', 'x', 1, '{\"channel\":\"pigeon\"}')",
+            [],
+        )
+        .expect("raw row");
+    let all = sqlite.all_subscriptions().await.expect("the readable ones");
+    assert_eq!(all.iter().map(|s| &s.id).collect::<Vec<_>>(), [&good.id]);
+
+    let dynamo = support::dynamo_store().await;
+    let client = aws_sdk_dynamodb::Client::new(&support::local_config(
+        &std::env::var(support::DYNAMODB_ENV).expect("DynamoDB Local"),
+    ));
+    let good = a_subscription(&new_id(), 61);
+    dynamo
+        .create_subscription(&good, LIMIT)
+        .await
+        .expect("create");
+    let text = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.to_owned());
+    client
+        .put_item()
+        .table_name(&dynamo.tables().alerts)
+        .item("pk", text("user#someone"))
+        .item("sk", text("sub#broken"))
+        .item("kind", text("subscription"))
+        .item("channel", text("pigeon"))
+        .send()
+        .await
+        .expect("raw row");
+    let all = dynamo.all_subscriptions().await.expect("the readable ones");
+    assert_eq!(all.iter().map(|s| &s.id).collect::<Vec<_>>(), [&good.id]);
+}

@@ -80,3 +80,19 @@ pub fn into_page<T>(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> St
         next_cursor,
     }
 }
+
+/// The rows that decode, each one that does not logged and skipped: for reads one stored row
+/// must not stop (every subscription, for alerts).
+pub fn readable<T>(
+    rows: impl IntoIterator<Item = Result<T, super::StoreError>>,
+    what: &str,
+) -> Vec<T> {
+    rows.into_iter()
+        .filter_map(|row| {
+            row.map_err(
+                |err| tracing::error!(error = %err, "a stored {what} cannot be read: skipped"),
+            )
+            .ok()
+        })
+        .collect()
+}

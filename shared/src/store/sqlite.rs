@@ -2,7 +2,7 @@
 //! DynamoDB: newest-first news by `sort_key`, the same cursors, insert-if-absent, unique
 //! emails (a UNIQUE column), optimistic versions checked inside a transaction.
 
-use super::backend::{into_page, sort_key_lower, sort_key_upper, stats_day, USERS_SCOPE};
+use super::backend::{into_page, readable, sort_key_lower, sort_key_upper, stats_day, USERS_SCOPE};
 use super::cursor::{self, is_news_sort_key, is_reading_time, is_user_id};
 use super::{
     AlertStore, FeedStateStore, InsertOutcome, NewsQuery, NewsStore, ReadingQuery, ReadingStore,
@@ -769,11 +769,18 @@ impl AlertStore for SqliteStore {
 
     async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
         self.run(|conn| {
-            read_subscriptions(
-                conn,
-                "SELECT doc FROM subscriptions WHERE ?1 = ?1 ORDER BY id",
-                "",
-            )
+            let mut stmt = conn
+                .prepare("SELECT doc FROM subscriptions ORDER BY id")
+                .map_err(backend)?;
+            let docs = stmt
+                .query_map([], |row| row.get::<_, String>(0))
+                .map_err(backend)?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(backend)?;
+            Ok(readable(
+                docs.iter().map(|doc| from_json(doc)),
+                "subscription",
+            ))
         })
         .await
     }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::alerts::{DeliveryAttempt, Subscription};
+use crate::store::backend::readable;
 use crate::store::schema::{ALERTS_BY_KIND, SUBSCRIPTION_KIND};
 use crate::store::AlertStore;
 
@@ -320,11 +321,8 @@ impl AlertStore for DynamoStore {
             .key_condition_expression("#kind = :kind")
             .expression_attribute_names("#kind", ALERTS_BY_KIND.partition.name)
             .expression_attribute_values(":kind", s(SUBSCRIPTION_KIND));
-        self.alert_rows(request, usize::MAX)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
+        let rows = self.alert_rows(request, usize::MAX).await?;
+        Ok(readable(rows.into_iter().map(from_item), "subscription"))
     }
 
     async fn claim_delivery(
