@@ -206,6 +206,26 @@ async fn subscriptions_belong_to_their_owner_and_send_test_alerts() {
         .expect("stored");
     assert_eq!(again.status, SubscriptionStatus::Active);
 
+    // A new destination starts with no failures: those of the old one say nothing of it.
+    let mut failing = again;
+    failing.consecutive_failures = 4;
+    failing.version = 5;
+    harness
+        .store
+        .update_subscription(&failing, 4)
+        .await
+        .expect("store");
+    let (status, moved) = call(
+        &app,
+        alice(),
+        "PATCH",
+        &path,
+        Some(json!({"version": 5, "channel": {"type": "webhook", "url": receiver.url("other")}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["consecutive_failures"], 0);
+
     // Deleting the user deletes their subscriptions.
     let (status, _) = call(&app, alice(), "DELETE", "/users/me", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);

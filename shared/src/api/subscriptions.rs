@@ -208,6 +208,8 @@ pub async fn update(
         check(&state, &channel).await?;
         sub.channel = channel;
         sub.email_topic = None;
+        // Failures at the old destination say nothing of the new one.
+        sub.consecutive_failures = 0;
         enroll(&state, &mut sub).await?;
     }
     if let Some(status) = change.status {
