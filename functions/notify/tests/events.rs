@@ -97,8 +97,10 @@ async fn a_batch_out_of_time_sends_nothing_and_is_retried_for_its_alerts() {
         sender: Arc::new(HttpSender::new(DeliveryConfig::local()).expect("sender")),
     };
     let event = event();
-    // Less time left than one alert may take: nothing is claimed, the news record is retried.
-    let response = notify::handle(&notifier, &event, Instant::now()).await;
+    // Less time left than one alert and its records may take: nothing is claimed, the news
+    // record is retried.
+    let short = Instant::now() + notifier.sender.longest_send() + Duration::from_secs(5);
+    let response = notify::handle(&notifier, &event, short).await;
     let failed: Vec<Option<String>> = response
         .batch_item_failures
         .iter()

@@ -264,6 +264,10 @@ pub const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(30);
 /// Most alerts sent at once.
 const CONCURRENCY: usize = 16;
 
+/// Time kept beyond an alert's longest send for what follows it before the deadline: its
+/// attempts' records, the subscriptions' health and the answer to Lambda.
+pub const RECORD_TIME: Duration = Duration::from_secs(10);
+
 /// How long other reports of a story alerted to a subscription stay quiet: the same deal from
 /// another source within it is not sent again; a development of it later alerts anew.
 pub const STORY_QUIET: chrono::Duration = chrono::Duration::hours(2);
@@ -295,7 +299,7 @@ impl Notifier {
     }
 
     /// [`Notifier::notify`] that starts no alert when less than the sender's
-    /// [`Sender::longest_send`] is left before `deadline` (a Lambda's): the items it leaves
+    /// [`Sender::longest_send`] and [`RECORD_TIME`] is left before `deadline` (a Lambda's): the items it leaves
     /// are listed in [`NotifyReport::deferred`] for the caller to retry, nothing claimed and
     /// unsent.
     pub async fn notify_before(
@@ -317,7 +321,7 @@ impl Notifier {
         now: Timestamp,
         deadline: Option<Instant>,
     ) -> Result<NotifyReport, StoreError> {
-        let reserve = self.sender.longest_send();
+        let reserve = self.sender.longest_send() + RECORD_TIME;
         let out_of_time = move || deadline.is_some_and(|d| Instant::now() + reserve >= d);
         let fresh: Vec<&NewsItem> = items
             .iter()
