@@ -363,6 +363,9 @@ pub struct AlertItem<'a> {
     pub source: &'a str,
     /// When it was published, if known.
     pub published_at: Option<String>,
+    /// The story it reports (see [`crate::stories`]): a subscription gets one alert per story
+    /// within [`deliver::STORY_QUIET`].
+    pub story_id: &'a str,
 }
 
 impl<'a> AlertItem<'a> {
@@ -382,6 +385,7 @@ impl<'a> AlertItem<'a> {
                 .published_at
                 .as_ref()
                 .map(crate::model::format_timestamp),
+            story_id: crate::stories::story_of(item),
         }
     }
 }
