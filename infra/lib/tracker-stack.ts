@@ -1,7 +1,7 @@
 // The NBA Trade Tracker stack, CDK-style: the same functions, routes, schedules, tables, bucket,
 // identity, alarms and permissions as template.yaml (a test compares the two).
 import * as path from "node:path";
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
@@ -105,6 +105,9 @@ export class TrackerStack extends Stack {
   constructor(scope: Construct, id: string, props: TrackerStackProps) {
     super(scope, id, props);
     const { stage } = props;
+    // The template's tags, on every resource that takes them.
+    Tags.of(this).add("project", "nba-trade-tracker");
+    Tags.of(this).add("stage", stage);
     if (props.allowedOrigins.length === 0 || props.allowedOrigins.some((o) => o.includes("*"))) {
       throw new Error(`allowedOrigins must list explicit origins, not "*": ${JSON.stringify(props.allowedOrigins)}`);
     }

@@ -458,10 +458,11 @@ def dashboards(template, **overrides):
 
 def event_source_mappings(template, **overrides):
     """Event source mapping (logical id without CDK's hash) -> its resolved properties, with the
-    filter patterns parsed (JSON in a string) and the function named by its logical id."""
+    filter patterns parsed (JSON in a string) and the function named by its logical id; tags
+    aside (CDK tags every resource, SAM not this one; test_same_project_and_stage_tags)."""
     out = {}
     for logical, p in _by_logical(template, "AWS::Lambda::EventSourceMapping", **overrides).items():
-        p = dict(p)
+        p = {k: v for k, v in p.items() if k != "Tags"}
         if "FilterCriteria" in p:
             p["FilterCriteria"] = {"Filters": [json.loads(f["Pattern"]) for f in p["FilterCriteria"]["Filters"]]}
         out[logical] = _numbers(p)

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, translate_sam
+from conftest import ROOT, logical_base, translate_sam
 from model import (alarms, allow_statements, cdk_functions, dashboards, event_source_mappings, http_api, identity,
                    lifecycle_rules, outputs, sam_functions, tables, topic_keys)
 
@@ -129,3 +129,28 @@ def test_cdk_refuses_a_wildcard_origin(synth_cdk):
     with pytest.raises(subprocess.CalledProcessError) as failure:
         synth_cdk(allowedOrigins="*")
     assert "allowedOrigins" in failure.value.stderr
+
+
+def _project_tags(resource):
+    props = resource.get("Properties", {})
+    raw = props.get("Tags", props.get("UserPoolTags", {}))
+    pairs = raw.items() if isinstance(raw, dict) else ((t["Key"], t["Value"]) for t in raw)
+    return {k: v for k, v in pairs if k in ("project", "stage")}
+
+
+def test_same_project_and_stage_tags(sam_cfn, cdk):
+    """Every resource the template tags with its project and stage carries them in the CDK stack."""
+    tagged = {(logical_base(k), r["Type"]) for k, r in sam_cfn["Resources"].items() if _project_tags(r)}
+    cdk_tags = {(logical_base(k), r["Type"]): _project_tags(r) for k, r in cdk["Resources"].items()}
+    assert len(tagged) >= 8, tagged
+    missing = sorted(key for key in tagged if key in cdk_tags and cdk_tags[key] != {"project": "nba-trade-tracker", "stage": "staging"})
+    assert not missing, missing
+    assert {k for k, _ in tagged} & {k for k, _ in cdk_tags}, "the stacks share logical names"
+
+
+def test_same_retention_of_data_and_page(sam, cdk):
+    """Tables and buckets outlive the stack in both (DeletionPolicy Retain)."""
+    kept = lambda t, kind: sorted(logical_base(k) for k, r in t["Resources"].items()
+                                  if r["Type"] == kind and r.get("DeletionPolicy") == "Retain")
+    for kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket"):
+        assert kept(cdk, kind) == kept(sam, kind), kind
