@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::Json;
 use std::collections::HashSet;
 
-/// Most reports a story lists (its first ones).
+/// Most reports a story lists: its newest ones (and, of a longer story, the first report too).
 pub const MAX_REPORTS: usize = 20;
 
 /// One report of a story.
