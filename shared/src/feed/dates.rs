@@ -5,7 +5,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 /// Parses a feed date to UTC, or `None` when it cannot be read (never "now").
 ///
 /// Accepts RFC 822/2822 with real-world variants (named zones, missing weekday, one-digit day,
-/// two-digit year, missing seconds, missing zone taken as UTC), C's asctime (`Sun Jan  4 16:29:06
+/// two-digit year, missing seconds, missing zone taken as UTC, month names in Spanish,
+/// Portuguese, French, German and Italian), C's asctime (`Sun Jan  4 16:29:06
 /// 2004`), and RFC 3339 / W3C-DTF / ISO 8601 in extended, basic (`20031231T120000Z`), ordinal
 /// (`2003-365`) and week (`2003-W01-1`) forms, with or without a zone (no zone means UTC; a bare
 /// date means midnight UTC).
@@ -175,8 +176,42 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// Month names of feeds published in Spanish, Portuguese, French, German and Italian that
+/// English does not share, as they are abbreviated (or begin).
+const LOCAL_MONTHS: [(&str, u32); 23] = [
+    ("ene", 1),
+    ("gen", 1),
+    ("fev", 2),
+    ("fév", 2),
+    ("mär", 3),
+    ("mrz", 3),
+    ("abr", 4),
+    ("avr", 4),
+    ("mai", 5),
+    ("mag", 5),
+    ("juin", 6),
+    ("giu", 6),
+    ("juil", 7),
+    ("lug", 7),
+    ("ago", 8),
+    ("aoû", 8),
+    ("set", 9),
+    ("out", 10),
+    ("okt", 10),
+    ("ott", 10),
+    ("dic", 12),
+    ("dez", 12),
+    ("déc", 12),
+];
+
 fn month_number(token: &str) -> Option<u32> {
-    let lower = token.trim_end_matches('.').to_ascii_lowercase();
+    let lower = token.trim_end_matches('.').to_lowercase();
+    if let Some((_, month)) = LOCAL_MONTHS
+        .iter()
+        .find(|(name, _)| lower.starts_with(name))
+    {
+        return Some(*month);
+    }
     let prefix = lower.get(..3)?;
     let index = MONTHS.iter().position(|m| *m == prefix)?;
     u32::try_from(index + 1).ok()
@@ -237,9 +272,15 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
         })
         .filter(|t| !t.is_empty())
         .peekable();
-    // Optional weekday.
+    // Optional weekday: a name that is no month, or any name before a comma ("mar," is
+    // Tuesday in French, not March).
+    let before_comma = s
+        .split_whitespace()
+        .next()
+        .is_some_and(|t| t.ends_with(','));
     if tokens.peek().is_some_and(|t| {
-        t.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && month_number(t).is_none()
+        t.chars().next().is_some_and(char::is_alphabetic)
+            && (before_comma || month_number(t).is_none())
     }) {
         tokens.next();
     }
@@ -338,6 +379,16 @@ mod tests {
             // RFC 822's military letters, as RFC 822 defines them.
             ("Thu, 01 Jan 2004 19:48:21 N", "2004-01-01T18:48:21Z"),
             ("Thu, 01 Jan 2004 19:48:21 Y", "2004-01-01T07:48:21Z"),
+            // Month and day names of feeds in other languages.
+            ("Lun, 30 Nov 2026 10:00:00 +0100", "2026-11-30T09:00:00Z"),
+            ("Sáb, 04 Abr 2026 10:00:00 GMT", "2026-04-04T10:00:00Z"),
+            ("Qua, 12 Out 2026 08:00:00 -0300", "2026-10-12T11:00:00Z"),
+            ("Ter, 01 Dez 2026 08:00:00 GMT", "2026-12-01T08:00:00Z"),
+            ("mer., 14 août 2026 12:00:00 +0200", "2026-08-14T10:00:00Z"),
+            ("Mo, 02 Mär 2026 12:00:00 +0100", "2026-03-02T11:00:00Z"),
+            ("gio, 16 lug 2026 12:00:00 +0200", "2026-07-16T10:00:00Z"),
+            ("ven, 03 juil. 2026 12:00:00 GMT", "2026-07-03T12:00:00Z"),
+            ("mar, 02 juin 2026 12:00:00 GMT", "2026-06-02T12:00:00Z"),
             // RFC 850's hyphenated date, as HTTP and cookies still write it.
             ("Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37Z"),
             ("Thu, 01-Jan-2004 19:48:21 -0500", "2004-01-02T00:48:21Z"),
