@@ -6,6 +6,11 @@ use crate::alerts::{DeliveryAttempt, Subscription};
 use crate::store::backend::readable;
 use crate::store::schema::{ALERTS_BY_KIND, SUBSCRIPTION_KIND};
 use crate::store::AlertStore;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+
+/// The attribute naming the write that put an alerts-table item (see `put_alert_item`).
+const WRITE_TOKEN: &str = "write_token";
 
 fn owner_key(owner: &str) -> String {
     format!("user#{owner}")
@@ -62,18 +67,25 @@ impl DynamoStore {
     }
 
     /// Puts `item` in the alerts table under `condition` (with `values`); whether it held.
+    ///
+    /// The item carries a token of this write: when the SDK retries a put that was applied but
+    /// whose answer was lost, the retry fails its condition on the item the first try wrote,
+    /// and the token (read back with the failure) shows the write was this one's.
     async fn put_alert_item(
         &self,
-        item: Item,
+        mut item: Item,
         condition: &str,
         values: &[(&str, AttributeValue)],
     ) -> Result<bool, StoreError> {
+        let token = s(uuid::Uuid::now_v7().to_string());
+        item.insert(WRITE_TOKEN.to_owned(), token.clone());
         let mut request = self
             .client
             .put_item()
             .table_name(&self.tables.alerts)
             .set_item(Some(item))
             .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
         for (name, value) in values {
             request = request.expression_attribute_values(*name, value.clone());
@@ -83,7 +95,15 @@ impl DynamoStore {
                 self.record_capacity("PutItem", out.consumed_capacity().map(std::slice::from_ref));
                 Ok(true)
             }
-            Err(err) if is_condition_failed(&err) => Ok(false),
+            Err(err) if is_condition_failed(&err) => {
+                let found = match err.as_service_error() {
+                    Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                        failed.item().and_then(|old| old.get(WRITE_TOKEN)).cloned()
+                    }
+                    _ => None,
+                };
+                Ok(found == Some(token))
+            }
             Err(err) => Err(backend("PutItem", err)),
         }
     }
