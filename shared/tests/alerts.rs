@@ -188,7 +188,7 @@ async fn repeated_failures_pause(harness: testing::Harness) {
         store: store.clone(),
         sender: Arc::new(sender),
     };
-    let items: Vec<NewsItem> = (10..16)
+    let items: Vec<NewsItem> = (10..36)
         .map(|n| {
             item(
                 n,
@@ -211,10 +211,13 @@ async fn repeated_failures_pause(harness: testing::Harness) {
         (after_four.status, after_four.consecutive_failures),
         (SubscriptionStatus::Active, 4)
     );
-    notifier
-        .notify(&items[4..5], chrono::Utc::now())
+    // A batch of 20: the first 16 are sent at once (all fail); the fifth failure paused the
+    // subscription, so the 4 sends that would start after it are held.
+    let batch = notifier
+        .notify(&items[4..24], chrono::Utc::now())
         .await
         .expect("notify");
+    assert_eq!((batch.failed, batch.held), (16, 4), "{batch:?}");
     let paused = store
         .get_subscription(&owner, &down.id)
         .await
@@ -228,9 +231,13 @@ async fn repeated_failures_pause(harness: testing::Harness) {
             .is_some_and(|r| r.starts_with("5 deliveries in a row failed")),
         "{paused:?}"
     );
+    notifier
+        .notify(&items[24..], chrono::Utc::now())
+        .await
+        .expect("notify");
     assert_eq!(
         receiver.got("down").len(),
-        5,
+        20,
         "nothing goes to a paused subscription"
     );
 }

@@ -85,6 +85,7 @@ pub async fn handle(
         already_delivered = report.already_delivered,
         same_story = report.same_story,
         too_old = report.too_old,
+        held = report.held,
         paused = ?report.paused,
         deferred = report.deferred.len(),
         retried = response.batch_item_failures.len(),

@@ -244,6 +244,9 @@ pub struct NotifyReport {
     pub same_story: usize,
     /// Items published more than [`MAX_ALERT_AGE`] before they were stored: they alert nobody.
     pub too_old: usize,
+    /// Pairs not sent because this batch's outcomes paused their subscription (a receiver gone,
+    /// or failing [`MAX_CONSECUTIVE_FAILURES`] times in a row).
+    pub held: usize,
     /// Alerts the receiver accepted.
     pub delivered: usize,
     /// Alerts that were not accepted after every try.
@@ -344,6 +347,21 @@ impl Notifier {
         };
         let expires_at = (now + DELIVERY_RETENTION).timestamp();
         let quiet_until = (now + STORY_QUIET).timestamp();
+        // Each subscription as this batch's outcomes leave it: one they pause (a receiver gone,
+        // or failing again and again) is sent nothing more, so it holds no send slot.
+        let health: std::sync::Mutex<BTreeMap<&str, Subscription>> = std::sync::Mutex::new(
+            subscriptions
+                .iter()
+                .map(|s| (s.id.as_str(), s.clone()))
+                .collect(),
+        );
+        let paused = |sub: &Subscription| {
+            health.lock().is_ok_and(|h| {
+                h.get(sub.id.as_str())
+                    .is_some_and(|s| s.status != SubscriptionStatus::Active)
+            })
+        };
+        let health = &health;
         // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when
         // the caller is spawned as a task.
         let sends: Vec<_> = pairs
@@ -352,6 +370,9 @@ impl Notifier {
                 let failed = |err: StoreError| (item.id.as_str(), err);
                 if out_of_time() {
                     return Ok((sub, item, Pair::Deferred));
+                }
+                if paused(sub) {
+                    return Ok((sub, item, Pair::Held));
                 }
                 if !self
                     .store
@@ -371,6 +392,11 @@ impl Notifier {
                     return Ok((sub, item, Pair::SameStory));
                 }
                 let attempts = self.sender.send(sub, item, false).await;
+                if let (Some(a), Ok(mut h)) = (attempts.last(), health.lock()) {
+                    if let Some(seen) = h.get_mut(sub.id.as_str()) {
+                        apply_outcomes(seen, &[(a.outcome, a.status, a.error.clone())]);
+                    }
+                }
                 for attempt in &attempts {
                     self.store
                         .record_attempt(attempt, expires_at)
@@ -401,6 +427,10 @@ impl Notifier {
                 }
                 Ok((_, _, Pair::SameStory)) => {
                     report.same_story += 1;
+                    continue;
+                }
+                Ok((_, _, Pair::Held)) => {
+                    report.held += 1;
                     continue;
                 }
                 Ok((_, item, Pair::Deferred)) => {
@@ -497,6 +527,8 @@ enum Pair {
     SentBefore,
     /// Its story was alerted to the subscription within [`STORY_QUIET`]: not sent.
     SameStory,
+    /// Its subscription was paused by this batch's outcomes: not sent.
+    Held,
     /// Not started: too little time was left.
     Deferred,
 }
