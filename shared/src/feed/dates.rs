@@ -263,7 +263,7 @@ fn named_zone(token: &str) -> Option<i32> {
 
 fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
     // RFC 850 (and cookies) join the date with hyphens: "Sunday, 06-Nov-94 08:49:37 GMT".
-    let mut tokens = s
+    let all: Vec<&str> = s
         .split(|c: char| c.is_whitespace() || c == ',')
         .flat_map(|t| {
             let dashed_date = t.starts_with(|c: char| c.is_ascii_digit())
@@ -271,19 +271,18 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
             t.split(move |c| dashed_date && c == '-')
         })
         .filter(|t| !t.is_empty())
-        .peekable();
-    // Optional weekday: a name that is no month, or any name before a comma ("mar," is
-    // Tuesday in French, not March).
-    let before_comma = s
-        .split_whitespace()
-        .next()
-        .is_some_and(|t| t.ends_with(','));
-    if tokens.peek().is_some_and(|t| {
+        .collect();
+    // Optional weekday: a name that is no month, or one before a day and a month ("mar 02 juin":
+    // Tuesday in French, where "Mar 02 2026" is March).
+    let weekday = all.first().is_some_and(|t| {
         t.chars().next().is_some_and(char::is_alphabetic)
-            && (before_comma || month_number(t).is_none())
-    }) {
-        tokens.next();
-    }
+            && (month_number(t).is_none()
+                || (all
+                    .get(1)
+                    .is_some_and(|d| parse_digits::<u32>(d, 2).is_some())
+                    && all.get(2).is_some_and(|m| month_number(m).is_some())))
+    });
+    let mut tokens = all.into_iter().skip(usize::from(weekday)).peekable();
     let first = tokens.next()?;
     // Either "13 Jan 2023" or the occasional "Jan 13 2023".
     let (day, month) = match month_number(first) {
@@ -389,6 +388,8 @@ mod tests {
             ("gio, 16 lug 2026 12:00:00 +0200", "2026-07-16T10:00:00Z"),
             ("ven, 03 juil. 2026 12:00:00 GMT", "2026-07-03T12:00:00Z"),
             ("mar, 02 juin 2026 12:00:00 GMT", "2026-06-02T12:00:00Z"),
+            ("Jan, 13 2023 10:00 GMT", "2023-01-13T10:00:00Z"),
+            ("Mar 02 2026 10:00:00 GMT", "2026-03-02T10:00:00Z"),
             // RFC 850's hyphenated date, as HTTP and cookies still write it.
             ("Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37Z"),
             ("Thu, 01-Jan-2004 19:48:21 -0500", "2004-01-02T00:48:21Z"),

@@ -154,11 +154,21 @@ fn skip_hidden<'a>(rest: &'a str, name: &str) -> &'a str {
     }
 }
 
-/// Invisible formatting characters dropped from text: zero-width spaces and joiners, bidi
-/// marks, embeddings, overrides and isolates, word joiners and the BOM (a title could
-/// otherwise render reversed, or hide a name from the recognisers).
+/// Invisible formatting characters dropped from text: the zero-width space, bidi marks,
+/// embeddings, overrides and isolates, the word joiner and invisible operators, and the BOM (a
+/// title could otherwise render reversed, or hide a name from the recognisers). The zero-width
+/// (non-)joiners stay: emoji sequences and Persian and Indic scripts need them.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Collapses whitespace (including non-breaking spaces) to single spaces, trims, and caps length
@@ -221,6 +231,8 @@ mod tests {
             collapse_and_cap("Le\u{200B}Bron James", 100),
             "LeBron James"
         );
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} fans";
+        assert_eq!(collapse_and_cap(family, 100), family, "joiners stay");
     }
 
     #[test]
