@@ -104,7 +104,7 @@ async fn email_subscriptions_live_in_their_own_sns_topic() {
         .expect("get")
         .expect("stored");
     let topic = stored.email_topic.clone().expect("an email topic");
-    assert!(topic.ends_with(&format!(":{prefix}{id}-v1")), "{topic}");
+    assert!(topic.contains(&format!(":{prefix}{id}-")), "{topic}");
     assert_eq!(
         subscribers(&sns, &topic).await,
         [("email".to_owned(), "fan@example.com".to_owned())]
@@ -193,6 +193,18 @@ async fn email_subscriptions_live_in_their_own_sns_topic() {
         !topic_exists(&sns, &again).await,
         "the replaced topic is deleted"
     );
+
+    // A change from a stale version (the one the live topic replaced) is refused before a topic
+    // is set up, and the live one stays.
+    let (status, _) = call(
+        &app,
+        "PATCH",
+        &path,
+        Some(json!({"version": 3, "channel": {"type": "email", "address": "fan@example.com"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(topic_exists(&sns, &latest).await, "the live topic stays");
     assert_eq!(
         subscribers(&sns, &latest).await,
         [("email".to_owned(), "Fan@Example.com".to_owned())]

@@ -106,9 +106,10 @@ impl Sender for AwsSender {
 
     async fn enroll(&self, sub: &mut Subscription) -> Result<(), String> {
         if let Channel::Email { address } = &sub.channel {
-            // One topic per version of the channel: SNS hands back an existing topic of the same
-            // name, and the topic of the version replaced is deleted.
-            let name = format!("{}-v{}", sub.id, sub.version);
+            // A topic of its own for each enrolment: SNS hands back an existing topic of the
+            // same name, and the replaced (or, when the update loses a race, the new) topic is
+            // deleted.
+            let name = format!("{}-{}", sub.id, uuid::Uuid::now_v7().simple());
             sub.email_topic = Some(self.mail.enroll(&name, address).await?);
         }
         Ok(())

@@ -194,6 +194,13 @@ pub async fn update(
     let owner = own_id(identity)?;
     let change: SubscriptionUpdate = parse_body(body)?;
     let before = owned(&state, owner, &id).await?;
+    // A stale version is refused before anything is set up for a new channel.
+    if change.version != before.version {
+        return Err(StoreError::VersionConflict {
+            current: before.version,
+        }
+        .into());
+    }
     let mut sub = before.clone();
     if let Some(filters) = change.filters {
         sub.filters = filters.parse()?;
