@@ -290,6 +290,85 @@ async fn once_per_story_and_only_news(harness: testing::Harness) {
         .expect("notify");
     assert_eq!(later.delivered, 1, "past the quiet window: {later:?}");
     assert_eq!(receiver.got("fan").len(), 2);
+
+    // An alert that fails releases its story: another report of it may reach the fan.
+    let down = Receiver::start(&[("once-down", &[503, 503, 503])]).await;
+    let other = uuid::Uuid::now_v7().to_string();
+    subscribe(store.as_ref(), &other, down.url("once-down")).await;
+    let failing = item(
+        24,
+        "Celtics trade Al Horford to Warriors",
+        Category::Trade,
+        &["BOS"],
+    );
+    let retold = NewsItem {
+        story_id: Some(failing.id.clone()),
+        ..item(
+            25,
+            "Warriors land Al Horford from Boston",
+            Category::Trade,
+            &["BOS"],
+        )
+    };
+    let first_try = notifier.notify(&[failing], now).await.expect("notify");
+    assert!(first_try.failed >= 1, "{first_try:?}");
+    let second = notifier
+        .notify(std::slice::from_ref(&retold), now)
+        .await
+        .expect("notify");
+    let got = down.got("once-down");
+    assert_eq!(got.len(), 4, "three failed tries, then the other report");
+    assert_eq!(
+        got[3].json()["item"]["id"],
+        retold.id.as_str(),
+        "{second:?}"
+    );
+}
+
+/// A store error on either claim (the story's, the item's) loses no alert: the item is
+/// reported for retry, and the retry sends it.
+async fn a_failed_claim_is_retried(marker: &'static str) {
+    use shared::testing::faults::{FailFirstPut, Fault};
+    let fault = FailFirstPut::new(marker, Fault::Refuse);
+    let store: Arc<dyn Store> = Arc::new(testing::intercepted_dynamo_store(fault.clone()).await);
+    let receiver = Receiver::start(&[]).await;
+    subscribe(
+        store.as_ref(),
+        &uuid::Uuid::now_v7().to_string(),
+        receiver.url("fan"),
+    )
+    .await;
+    let notifier = Notifier {
+        store: store.clone(),
+        sender: Arc::new(local_sender()),
+    };
+    let news = [item(
+        30,
+        "Celtics trade for a guard",
+        Category::Trade,
+        &["BOS"],
+    )];
+    let now = chrono::Utc::now();
+    let first = notifier.notify(&news, now).await.expect("notify");
+    assert!(fault.fired(), "{marker}");
+    assert_eq!(
+        first.store_failures,
+        [news[0].id.clone()],
+        "{marker}: {first:?}"
+    );
+    let retry = notifier.notify(&news, now).await.expect("notify");
+    assert_eq!(retry.delivered, 1, "{marker}: {retry:?}");
+    assert_eq!(receiver.got("fan").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_story_claim_is_retried() {
+    a_failed_claim_is_retried("story#").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_item_claim_is_retried() {
+    a_failed_claim_is_retried("item#").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

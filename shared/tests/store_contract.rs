@@ -1295,82 +1295,20 @@ async fn an_unreadable_subscription_stops_no_one_elses_alerts() {
     assert_eq!(all.iter().map(|s| &s.id).collect::<Vec<_>>(), [&good.id]);
 }
 
-/// Loses the answer to the first alerts-table put of a delivery claim: DynamoDB applies it,
-/// the client sees a 500 and retries it, as a dropped connection would make it.
-#[derive(Debug, Default, Clone)]
-struct LoseFirstClaimAnswer {
-    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl aws_smithy_runtime_api::client::interceptors::Intercept for LoseFirstClaimAnswer {
-    fn name(&self) -> &'static str {
-        "LoseFirstClaimAnswer"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _: &mut aws_smithy_types::config_bag::ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let request = context.request();
-        let put = request.headers().get("x-amz-target") == Some("DynamoDB_20120810.PutItem");
-        let claim = request
-            .body()
-            .bytes()
-            .is_some_and(|b| String::from_utf8_lossy(b).contains("item#"));
-        let first = !self.lost.load(std::sync::atomic::Ordering::SeqCst);
-        self.armed
-            .store(put && claim && first, std::sync::atomic::Ordering::SeqCst);
-        Ok(())
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut<'_>,
-        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _: &mut aws_smithy_types::config_bag::ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
-            assert!(
-                context.response().status().is_success(),
-                "DynamoDB applied the claim"
-            );
-            *context.response_mut().status_mut() = 500.try_into()?;
-            self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-        Ok(())
-    }
-}
-
 /// A claim whose answer was lost is retried by the SDK and fails its condition on the item the
 /// first try wrote: it is still this call's claim (its write token says so), so the alert is
 /// sent, not taken for one sent before. A second call for the same pair is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamo_claims_survive_a_lost_answer() {
-    let lossy = LoseFirstClaimAnswer::default();
-    let config =
-        support::local_config(&std::env::var(support::DYNAMODB_ENV).expect("DynamoDB Local"));
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .interceptor(lossy.clone())
-            .build(),
-    );
-    let store = shared::store::dynamo::DynamoStore::new(
-        client,
-        shared::store::schema::TableNames::prefixed(&support::unique("t")),
-    );
-    store.create_tables().await.expect("tables");
+    use shared::testing::faults::{FailFirstPut, Fault};
+    let lossy = FailFirstPut::new("item#", Fault::LoseAnswer);
+    let store = support::intercepted_dynamo_store(lossy.clone()).await;
     let item = "a".repeat(64);
     assert_eq!(
         store.claim_delivery("sub-1", &item, 1_900_000_000).await,
         Ok(true)
     );
-    assert!(
-        lossy.lost.load(std::sync::atomic::Ordering::SeqCst),
-        "the first answer was lost"
-    );
+    assert!(lossy.fired(), "the first answer was lost");
     assert_eq!(
         store.claim_delivery("sub-1", &item, 1_900_000_000).await,
         Ok(false)

@@ -374,6 +374,17 @@ impl Notifier {
                 if paused(sub) {
                     return Ok((sub, item, Pair::Held));
                 }
+                // The story first, by this item (which may claim it again): a store error
+                // between the two claims leaves the item unclaimed, so its retry sends it.
+                let story = crate::stories::story_of(item);
+                if !self
+                    .store
+                    .claim_story(&sub.id, story, &item.id, now.timestamp(), quiet_until)
+                    .await
+                    .map_err(failed)?
+                {
+                    return Ok((sub, item, Pair::SameStory));
+                }
                 if !self
                     .store
                     .claim_delivery(&sub.id, &item.id, expires_at)
@@ -382,16 +393,17 @@ impl Notifier {
                 {
                     return Ok((sub, item, Pair::SentBefore));
                 }
-                let story = crate::stories::story_of(item);
-                if !self
-                    .store
-                    .claim_story(&sub.id, story, now.timestamp(), quiet_until)
-                    .await
-                    .map_err(failed)?
-                {
-                    return Ok((sub, item, Pair::SameStory));
-                }
                 let attempts = self.sender.send(sub, item, false).await;
+                if attempts
+                    .last()
+                    .is_none_or(|a| a.outcome != Outcome::Delivered)
+                {
+                    // Nothing reached the fan: the story's other reports may try.
+                    self.store
+                        .claim_story(&sub.id, story, &item.id, now.timestamp(), now.timestamp())
+                        .await
+                        .map_err(failed)?;
+                }
                 if let (Some(a), Ok(mut h)) = (attempts.last(), health.lock()) {
                     if let Some(seen) = h.get_mut(sub.id.as_str()) {
                         apply_outcomes(seen, &[(a.outcome, a.status, a.error.clone())]);

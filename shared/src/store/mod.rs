@@ -305,12 +305,14 @@ pub trait AlertStore: Send + Sync {
         item: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError>;
-    /// Records that `subscription` is alerted about `story` until `until` (epoch seconds), unless
-    /// a record of it still holds at `now`: whether this call recorded it (a conditional write).
+    /// Records that `subscription` is alerted about `story` by `item` until `until` (epoch
+    /// seconds), unless another item's record of it still holds at `now`: whether this call
+    /// recorded it (a conditional write; the same item may claim again, as a retry does).
     async fn claim_story(
         &self,
         subscription: &str,
         story: &str,
+        item: &str,
         now: i64,
         until: i64,
     ) -> Result<bool, StoreError>;

@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (subscription, item)
 );
+CREATE TABLE IF NOT EXISTS story_claims (
+    subscription TEXT NOT NULL,
+    story TEXT NOT NULL,
+    item TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (subscription, story)
+);
 CREATE TABLE IF NOT EXISTS delivery_attempts (
     subscription TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -808,17 +815,19 @@ impl AlertStore for SqliteStore {
         &self,
         subscription: &str,
         story: &str,
+        item: &str,
         now: i64,
         until: i64,
     ) -> Result<bool, StoreError> {
-        let (subscription, key) = (subscription.to_owned(), format!("story#{story}"));
+        let (subscription, story, item) =
+            (subscription.to_owned(), story.to_owned(), item.to_owned());
         self.run(move |conn| {
             let written = conn
                 .execute(
-                    "INSERT INTO deliveries (subscription, item, expires_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (subscription, item) DO UPDATE SET expires_at = excluded.expires_at
-                     WHERE deliveries.expires_at <= ?4",
-                    params![subscription, key, until, now],
+                    "INSERT INTO story_claims (subscription, story, item, until) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (subscription, story) DO UPDATE SET item = excluded.item, until = excluded.until
+                     WHERE story_claims.until <= ?5 OR story_claims.item = excluded.item",
+                    params![subscription, story, item, until, now],
                 )
                 .map_err(backend)?;
             Ok(written == 1)

@@ -4,6 +4,8 @@
 
 pub mod access;
 pub mod emulator;
+#[cfg(feature = "dynamodb")]
+pub mod faults;
 pub mod fuzz;
 pub mod receiver;
 
@@ -110,10 +112,25 @@ pub async fn dynamo_store() -> DynamoStore {
 #[cfg(feature = "dynamodb")]
 pub async fn traced_dynamo_store(xray: crate::aws::xray::XrayInterceptor) -> DynamoStore {
     let config = local_config(&endpoint(DYNAMODB_ENV, "DynamoDB Local"));
-    let store = DynamoStore::new(
-        crate::aws::traced_dynamodb(&config, xray),
-        TableNames::prefixed(&unique("t")),
-    );
+    with_tables(crate::aws::traced_dynamodb(&config, xray)).await
+}
+
+/// [`dynamo_store`] with `interceptor` on its client (see [`faults`]).
+#[cfg(feature = "dynamodb")]
+pub async fn intercepted_dynamo_store(
+    interceptor: impl aws_smithy_runtime_api::client::interceptors::Intercept + 'static,
+) -> DynamoStore {
+    let config = local_config(&endpoint(DYNAMODB_ENV, "DynamoDB Local"));
+    let config = aws_sdk_dynamodb::config::Builder::from(&config)
+        .interceptor(interceptor)
+        .build();
+    with_tables(aws_sdk_dynamodb::Client::from_conf(config)).await
+}
+
+/// A store over `client` with tables of its own, created.
+#[cfg(feature = "dynamodb")]
+async fn with_tables(client: aws_sdk_dynamodb::Client) -> DynamoStore {
+    let store = DynamoStore::new(client, TableNames::prefixed(&unique("t")));
     store
         .create_tables()
         .await

@@ -367,12 +367,14 @@ impl AlertStore for DynamoStore {
         &self,
         subscription: &str,
         story: &str,
+        item: &str,
         now: i64,
         until: i64,
     ) -> Result<bool, StoreError> {
         let record = Item::from([
             ("pk".to_owned(), s(subscription_key(subscription))),
             ("sk".to_owned(), s(format!("story#{story}"))),
+            ("claimed_by".to_owned(), s(item)),
             (
                 "expires_at".to_owned(),
                 AttributeValue::N(until.to_string()),
@@ -381,8 +383,11 @@ impl AlertStore for DynamoStore {
         // TTL deletes a lapsed record late: the condition reads its time.
         self.put_alert_item(
             record,
-            "attribute_not_exists(pk) OR expires_at <= :now",
-            &[(":now", AttributeValue::N(now.to_string()))],
+            "attribute_not_exists(pk) OR expires_at <= :now OR claimed_by = :item",
+            &[
+                (":now", AttributeValue::N(now.to_string())),
+                (":item", s(item)),
+            ],
         )
         .await
     }
