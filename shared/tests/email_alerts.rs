@@ -151,43 +151,25 @@ async fn email_subscriptions_live_in_their_own_sns_topic() {
         !topic_exists(&sns, &topic).await,
         "the old topic is deleted"
     );
-    let (status, back) = call(
-        &app,
-        "PATCH",
-        &path,
-        Some(json!({"version": 2, "channel": {"type": "email", "address": "fan@example.com"}})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{back}");
-    let again = harness
-        .store
-        .get_subscription(OWNER, &id)
-        .await
-        .expect("get")
-        .expect("stored")
-        .email_topic
-        .expect("a new topic");
+    // Setting an email channel (PATCH from `version`) gives the subscription a topic: its ARN.
+    let set_email = |version: u64, address: &'static str| {
+        let (app, path, store, id) = (&app, &path, harness.store.clone(), id.clone());
+        async move {
+            let body =
+                json!({"version": version, "channel": {"type": "email", "address": address}});
+            let (status, answer) = call(app, "PATCH", path, Some(body)).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            let stored = store.get_subscription(OWNER, &id).await.expect("get");
+            stored.and_then(|s| s.email_topic).expect("a topic")
+        }
+    };
+    let again = set_email(2, "fan@example.com").await;
     assert!(topic_exists(&sns, &again).await);
 
     // The address written another way is a new channel: a topic of its own replaces the
     // previous one (SNS would hand back a topic of the same name, and deleting the replaced
     // one deleted the channel's).
-    let (status, recased) = call(
-        &app,
-        "PATCH",
-        &path,
-        Some(json!({"version": 3, "channel": {"type": "email", "address": "Fan@Example.com"}})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{recased}");
-    let latest = harness
-        .store
-        .get_subscription(OWNER, &id)
-        .await
-        .expect("get")
-        .expect("stored")
-        .email_topic
-        .expect("a topic");
+    let latest = set_email(3, "Fan@Example.com").await;
     assert_ne!(latest, again);
     assert!(
         !topic_exists(&sns, &again).await,
