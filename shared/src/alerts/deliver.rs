@@ -347,21 +347,30 @@ impl Notifier {
         };
         let expires_at = (now + DELIVERY_RETENTION).timestamp();
         let quiet_until = (now + STORY_QUIET).timestamp();
-        // Each subscription as this batch's outcomes leave it: one they pause (a receiver gone,
-        // or failing again and again) is sent nothing more, so it holds no send slot.
-        let health: std::sync::Mutex<BTreeMap<&str, Subscription>> = std::sync::Mutex::new(
-            subscriptions
-                .iter()
-                .map(|s| (s.id.as_str(), s.clone()))
-                .collect(),
-        );
+        // Each subscription as this batch's outcomes leave it, with those outcomes in the order
+        // they came: one they pause (a receiver gone, or failing again and again) is sent
+        // nothing more, so it holds no send slot, and its health is written from the same list.
+        let health: std::sync::Mutex<BTreeMap<&str, (Subscription, Vec<Last>)>> =
+            std::sync::Mutex::new(
+                subscriptions
+                    .iter()
+                    .map(|s| (s.id.as_str(), (s.clone(), Vec::new())))
+                    .collect(),
+            );
         let paused = |sub: &Subscription| {
             health.lock().is_ok_and(|h| {
                 h.get(sub.id.as_str())
-                    .is_some_and(|s| s.status != SubscriptionStatus::Active)
+                    .is_some_and(|(s, _)| s.status != SubscriptionStatus::Active)
             })
         };
-        let health = &health;
+        let learn = |sub: &Subscription, last: &Last| {
+            if let Ok(mut h) = health.lock() {
+                if let Some((seen, outcomes)) = h.get_mut(sub.id.as_str()) {
+                    apply_outcomes(seen, std::slice::from_ref(last));
+                    outcomes.push(last.clone());
+                }
+            }
+        };
         // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when
         // the caller is spawned as a task.
         let sends: Vec<_> = pairs
@@ -374,8 +383,8 @@ impl Notifier {
                 if paused(sub) {
                     return Ok((sub, item, Pair::Held));
                 }
-                // The story first, by this item (which may claim it again): a store error
-                // between the two claims leaves the item unclaimed, so its retry sends it.
+                // The story first, by this item (which may take its own claim again): a store
+                // error between the two claims leaves the item unclaimed, so its retry sends it.
                 let story = crate::stories::story_of(item);
                 if !self
                     .store
@@ -394,19 +403,21 @@ impl Notifier {
                     return Ok((sub, item, Pair::SentBefore));
                 }
                 let attempts = self.sender.send(sub, item, false).await;
-                if attempts
+                let Some(last) = attempts
                     .last()
-                    .is_none_or(|a| a.outcome != Outcome::Delivered)
-                {
+                    .map(|a| (a.outcome, a.status, a.error.clone()))
+                else {
+                    return Ok((sub, item, Pair::SentBefore));
+                };
+                learn(sub, &last);
+                if last.0 != Outcome::Delivered {
                     // Nothing reached the fan: the story's other reports may try.
-                    self.store
+                    let release = self
+                        .store
                         .claim_story(&sub.id, story, &item.id, now.timestamp(), now.timestamp())
-                        .await
-                        .map_err(failed)?;
-                }
-                if let (Some(a), Ok(mut h)) = (attempts.last(), health.lock()) {
-                    if let Some(seen) = h.get_mut(sub.id.as_str()) {
-                        apply_outcomes(seen, &[(a.outcome, a.status, a.error.clone())]);
+                        .await;
+                    if let Err(err) = release {
+                        tracing::warn!(subscription = %sub.id, story, error = %err, "releasing a story after a failed alert");
                     }
                 }
                 for attempt in &attempts {
@@ -415,58 +426,40 @@ impl Notifier {
                         .await
                         .map_err(failed)?;
                 }
-                Ok((
-                    sub,
-                    item,
-                    match attempts.last() {
-                        Some(a) => Pair::Sent((a.outcome, a.status, a.error.clone())),
-                        None => Pair::SentBefore,
-                    },
-                ))
+                Ok((sub, item, Pair::Sent(last)))
             })
             .collect();
         let results: Vec<_> = futures::stream::iter(sends)
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
-        let mut per_subscription: BTreeMap<&str, (&Subscription, Vec<Last>)> = BTreeMap::new();
         for result in results {
-            let (sub, last) = match result {
-                Ok((sub, _, Pair::Sent(last))) => (sub, last),
-                Ok((_, _, Pair::SentBefore)) => {
-                    report.already_delivered += 1;
-                    continue;
+            match result {
+                Ok((_, _, Pair::Sent(last))) if last.0 == Outcome::Delivered => {
+                    report.delivered += 1;
                 }
-                Ok((_, _, Pair::SameStory)) => {
-                    report.same_story += 1;
-                    continue;
-                }
-                Ok((_, _, Pair::Held)) => {
-                    report.held += 1;
-                    continue;
-                }
-                Ok((_, item, Pair::Deferred)) => {
-                    add_once(&mut report.deferred, &item.id);
-                    continue;
-                }
+                Ok((_, _, Pair::Sent(_))) => report.failed += 1,
+                Ok((_, _, Pair::SentBefore)) => report.already_delivered += 1,
+                Ok((_, _, Pair::SameStory)) => report.same_story += 1,
+                Ok((_, _, Pair::Held)) => report.held += 1,
+                Ok((_, item, Pair::Deferred)) => add_once(&mut report.deferred, &item.id),
                 Err((item, err)) => {
                     tracing::error!(item, error = %err, "recording a delivery: its item is retried");
                     add_once(&mut report.store_failures, item);
-                    continue;
                 }
-            };
-            if last.0 == Outcome::Delivered {
-                report.delivered += 1;
-            } else {
-                report.failed += 1;
             }
-            per_subscription
-                .entry(sub.id.as_str())
-                .or_insert_with(|| (sub, Vec::new()))
-                .1
-                .push(last);
         }
-        for (sub, outcomes) in per_subscription.into_values() {
+        let outcomes: BTreeMap<&str, Vec<Last>> = health
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, (_, outcomes))| !outcomes.is_empty())
+            .map(|(id, (_, outcomes))| (id, outcomes))
+            .collect();
+        let per_subscription = subscriptions
+            .iter()
+            .filter_map(|sub| Some((sub, outcomes.get(sub.id.as_str())?.clone())));
+        for (sub, outcomes) in per_subscription {
             match self.record_health(sub, &outcomes, now).await {
                 Ok(true) => report.paused.push(sub.id.clone()),
                 Ok(false) => {}

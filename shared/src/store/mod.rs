@@ -306,8 +306,9 @@ pub trait AlertStore: Send + Sync {
         expires_at: i64,
     ) -> Result<bool, StoreError>;
     /// Records that `subscription` is alerted about `story` by `item` until `until` (epoch
-    /// seconds), unless another item's record of it still holds at `now`: whether this call
-    /// recorded it (a conditional write; the same item may claim again, as a retry does).
+    /// seconds): whether this call recorded it (a conditional write). It does when no record
+    /// holds at `now` but one of another item, and when `item`'s own record still holds (a
+    /// retry; `until` = `now` releases it).
     async fn claim_story(
         &self,
         subscription: &str,

@@ -826,7 +826,8 @@ impl AlertStore for SqliteStore {
                 .execute(
                     "INSERT INTO story_claims (subscription, story, item, until) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (subscription, story) DO UPDATE SET item = excluded.item, until = excluded.until
-                     WHERE story_claims.until <= ?5 OR story_claims.item = excluded.item",
+                     WHERE (story_claims.until <= ?5 AND story_claims.item <> excluded.item)
+                        OR (story_claims.item = excluded.item AND story_claims.until > ?5)",
                     params![subscription, story, item, until, now],
                 )
                 .map_err(backend)?;

@@ -380,10 +380,14 @@ impl AlertStore for DynamoStore {
                 AttributeValue::N(until.to_string()),
             ),
         ]);
-        // TTL deletes a lapsed record late: the condition reads its time.
+        // TTL deletes a lapsed record late: the condition reads its time. An item takes its own
+        // claim again only while it holds (a retry); a lapsed or released one goes to another
+        // item (a replay of the item it released must not quiet the story again).
         self.put_alert_item(
             record,
-            "attribute_not_exists(pk) OR expires_at <= :now OR claimed_by = :item",
+            "attribute_not_exists(pk) \
+             OR (expires_at <= :now AND (attribute_not_exists(claimed_by) OR claimed_by <> :item)) \
+             OR (claimed_by = :item AND expires_at > :now)",
             &[
                 (":now", AttributeValue::N(now.to_string())),
                 (":item", s(item)),
