@@ -19,7 +19,6 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
@@ -205,6 +204,9 @@ export class TrackerStack extends Stack {
     };
     const allow = (fn: lambda.IFunction, sid: string, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    // The scheduled functions' on-failure destination, granted SendMessage only (SqsDestination
+    // would also grant GetQueueAttributes and GetQueueUrl, which SAM does not).
+    const toFailedQueue: lambda.IDestination = { bind: () => ({ destination: failed.queueArn }) };
 
     const ingest = rust("IngestFunction", "ingest", "ingest", {
       memorySize: props.ingestMemorySize,
@@ -212,7 +214,7 @@ export class TrackerStack extends Stack {
       reservedConcurrentExecutions: 1,
       retryAttempts: 1,
       maxEventAge: Duration.seconds(600),
-      onFailure: new SqsDestination(failed),
+      onFailure: toFailedQueue,
       env: { FEEDS_JSON: props.feedsJson ?? "", NEWS_RETENTION_DAYS: String(props.retentionDays) },
     });
     // New items (Put) and the stats counters (Update) go in TransactWriteItems, which IAM authorizes as
@@ -223,16 +225,18 @@ export class TrackerStack extends Stack {
     allow(ingest, "NewsTableStories", ["dynamodb:Query"], [`${news.tableArn}/index/by_time`]);
     allow(ingest, "RawArchiveWrite", ["s3:GetObject", "s3:PutObject"], [archive.arnForObjects("raw/*")]);
     allow(ingest, "ArchiveList", ["s3:ListBucket"], [archive.bucketArn]);
+    allow(ingest, "FailedInvocationsSend", ["sqs:SendMessage"], [failed.queueArn]);
 
     const maintenance = rust("MaintenanceFunction", "maintenance", "maintenance", {
       timeout: Duration.seconds(300),
       retryAttempts: 2,
       maxEventAge: Duration.seconds(3600),
-      onFailure: new SqsDestination(failed),
+      onFailure: toFailedQueue,
       env: { FEEDS_JSON: props.feedsJson ?? "" },
     });
     allow(maintenance, "NewsTableRead", ["dynamodb:GetItem", "dynamodb:Query"], [news.tableArn, `${news.tableArn}/index/by_fetched`, `${news.tableArn}/index/by_source`]);
     allow(maintenance, "ExportWrite", ["s3:PutObject"], [archive.arnForObjects("exports/*")]);
+    allow(maintenance, "FailedInvocationsSend", ["sqs:SendMessage"], [failed.queueArn]);
 
     const reservedConcurrentExecutions = props.apiReservedConcurrency > 0 ? props.apiReservedConcurrency : undefined;
     // The three API functions run the one `api` binary, each with its own routes and policy.

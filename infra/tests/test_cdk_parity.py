@@ -154,3 +154,13 @@ def test_same_retention_of_data_and_page(sam, cdk):
                                   if r["Type"] == kind and r.get("DeletionPolicy") == "Retain")
     for kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket"):
         assert kept(cdk, kind) == kept(sam, kind), kind
+
+
+def test_queues_are_only_sent_to(sam_cfn, cdk):
+    """The failure queue is written with SendMessage alone in both stacks (CDK's SqsDestination
+    would add GetQueueAttributes and GetQueueUrl)."""
+    for template in (sam_cfn, cdk):
+        for where, statement in allow_statements(template):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            sqs = {a for a in actions if a.startswith("sqs:")}
+            assert sqs <= {"sqs:SendMessage"}, (where, actions)
