@@ -334,6 +334,42 @@ async fn once_per_story_and_only_news(harness: testing::Harness) {
         retold.id.as_str(),
         "{second:?}"
     );
+
+    // Two reports of one story in one batch go one after the other: the first fails, so the
+    // second is sent.
+    let flaky = Receiver::start(&[("flaky", &[503, 503, 503])]).await;
+    subscribe(
+        store.as_ref(),
+        &uuid::Uuid::now_v7().to_string(),
+        flaky.url("flaky"),
+    )
+    .await;
+    let lead = item(
+        26,
+        "Celtics trade Derrick White to Spurs",
+        Category::Trade,
+        &["BOS"],
+    );
+    let follow = NewsItem {
+        story_id: Some(lead.id.clone()),
+        ..item(
+            27,
+            "Spurs land Derrick White from Celtics",
+            Category::Trade,
+            &["BOS"],
+        )
+    };
+    notifier
+        .notify(&[lead, follow.clone()], now)
+        .await
+        .expect("notify");
+    let got = flaky.got("flaky");
+    assert_eq!(
+        got.len(),
+        4,
+        "three failed tries, then the batch's other report"
+    );
+    assert_eq!(got[3].json()["item"]["id"], follow.id.as_str());
 }
 
 /// A store error on either claim (the story's, the item's) loses no alert: the item is

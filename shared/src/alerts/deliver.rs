@@ -14,7 +14,7 @@ use crate::model::{NewsItem, Timestamp};
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
 use futures::StreamExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -317,10 +317,10 @@ impl Notifier {
     }
 
     /// [`Notifier::notify`] with the subscriptions read already.
-    async fn deliver(
+    async fn deliver<'a>(
         &self,
-        subscriptions: &[Subscription],
-        items: &[NewsItem],
+        subscriptions: &'a [Subscription],
+        items: &'a [NewsItem],
         now: Timestamp,
         deadline: Option<Instant>,
     ) -> Result<NotifyReport, StoreError> {
@@ -371,68 +371,90 @@ impl Notifier {
                 }
             }
         };
+        let send = |sub: &'a Subscription, item: &'a NewsItem| async move {
+            let failed = |err: StoreError| (item.id.as_str(), err);
+            if out_of_time() {
+                return Ok((sub, item, Pair::Deferred));
+            }
+            if paused(sub) {
+                return Ok((sub, item, Pair::Held));
+            }
+            // The story first, by this item (which may take its own claim again): a store
+            // error between the two claims leaves the item unclaimed, so its retry sends it.
+            let story = crate::stories::story_of(item);
+            if !self
+                .store
+                .claim_story(&sub.id, story, &item.id, now.timestamp(), quiet_until)
+                .await
+                .map_err(failed)?
+            {
+                return Ok((sub, item, Pair::SameStory));
+            }
+            if !self
+                .store
+                .claim_delivery(&sub.id, &item.id, expires_at)
+                .await
+                .map_err(failed)?
+            {
+                return Ok((sub, item, Pair::SentBefore));
+            }
+            let attempts = self.sender.send(sub, item, false).await;
+            let Some(last) = attempts
+                .last()
+                .map(|a| (a.outcome, a.status, a.error.clone()))
+            else {
+                return Ok((sub, item, Pair::SentBefore));
+            };
+            learn(sub, &last);
+            if last.0 != Outcome::Delivered {
+                // Nothing reached the fan: the story's other reports may try.
+                let release = self
+                    .store
+                    .claim_story(&sub.id, story, &item.id, now.timestamp(), now.timestamp())
+                    .await;
+                if let Err(err) = release {
+                    tracing::warn!(subscription = %sub.id, story, error = %err, "releasing a story after a failed alert");
+                }
+            }
+            for attempt in &attempts {
+                self.store
+                    .record_attempt(attempt, expires_at)
+                    .await
+                    .map_err(failed)?;
+            }
+            Ok((sub, item, Pair::Sent(last)))
+        };
+        // A subscription's reports of one story go one after another, in the batch's order:
+        // the first one delivered quiets the others, and one that fails lets the next try.
+        let mut by_story: Vec<(&Subscription, Vec<&NewsItem>)> = Vec::new();
+        let mut group_of: HashMap<(&str, &str), usize> = HashMap::new();
+        for (sub, item) in pairs {
+            let key = (sub.id.as_str(), crate::stories::story_of(item));
+            let at = *group_of.entry(key).or_insert_with(|| {
+                by_story.push((sub, Vec::new()));
+                by_story.len() - 1
+            });
+            by_story[at].1.push(item);
+        }
         // Collected first: a lazy `map` inside the stream trips higher-ranked lifetimes when
         // the caller is spawned as a task.
-        let sends: Vec<_> = pairs
+        let sends: Vec<_> = by_story
             .into_iter()
-            .map(|(sub, item)| async move {
-                let failed = |err: StoreError| (item.id.as_str(), err);
-                if out_of_time() {
-                    return Ok((sub, item, Pair::Deferred));
+            .map(|(sub, items)| async move {
+                let mut done = Vec::with_capacity(items.len());
+                for item in items {
+                    done.push(send(sub, item).await);
                 }
-                if paused(sub) {
-                    return Ok((sub, item, Pair::Held));
-                }
-                // The story first, by this item (which may take its own claim again): a store
-                // error between the two claims leaves the item unclaimed, so its retry sends it.
-                let story = crate::stories::story_of(item);
-                if !self
-                    .store
-                    .claim_story(&sub.id, story, &item.id, now.timestamp(), quiet_until)
-                    .await
-                    .map_err(failed)?
-                {
-                    return Ok((sub, item, Pair::SameStory));
-                }
-                if !self
-                    .store
-                    .claim_delivery(&sub.id, &item.id, expires_at)
-                    .await
-                    .map_err(failed)?
-                {
-                    return Ok((sub, item, Pair::SentBefore));
-                }
-                let attempts = self.sender.send(sub, item, false).await;
-                let Some(last) = attempts
-                    .last()
-                    .map(|a| (a.outcome, a.status, a.error.clone()))
-                else {
-                    return Ok((sub, item, Pair::SentBefore));
-                };
-                learn(sub, &last);
-                if last.0 != Outcome::Delivered {
-                    // Nothing reached the fan: the story's other reports may try.
-                    let release = self
-                        .store
-                        .claim_story(&sub.id, story, &item.id, now.timestamp(), now.timestamp())
-                        .await;
-                    if let Err(err) = release {
-                        tracing::warn!(subscription = %sub.id, story, error = %err, "releasing a story after a failed alert");
-                    }
-                }
-                for attempt in &attempts {
-                    self.store
-                        .record_attempt(attempt, expires_at)
-                        .await
-                        .map_err(failed)?;
-                }
-                Ok((sub, item, Pair::Sent(last)))
+                done
             })
             .collect();
         let results: Vec<_> = futures::stream::iter(sends)
             .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
         for result in results {
             match result {
                 Ok((_, _, Pair::Sent(last))) if last.0 == Outcome::Delivered => {
