@@ -254,6 +254,44 @@ fn train_writes_a_model_that_eval_measures() {
         .as_array()
         .is_some_and(|p| p.len() == 6));
 
+    let holdout_only = dir.join("holdout.tsv");
+    std::fs::write(
+        &holdout_only,
+        "id\tlabel\ttitle\tstory\tsplit\n1\tTrade\tNets trade veteran\ts\tholdout\n",
+    )
+    .expect("write");
+    let empty = tracker(
+        &[
+            "train",
+            holdout_only.to_str().expect("utf-8"),
+            "--folds",
+            "0",
+            "--out",
+            model_path,
+        ],
+        None,
+    );
+    assert!(!empty.status.success(), "nothing to train on");
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("no labelled rows"));
+    let sparse = tracker(
+        &[
+            "train",
+            data,
+            "--folds",
+            "0",
+            "--min-count",
+            "50",
+            "--out",
+            model_path,
+        ],
+        None,
+    );
+    assert!(
+        !sparse.status.success(),
+        "a model of no feature is not written"
+    );
+    assert!(String::from_utf8_lossy(&sparse.stderr).contains("unusable"));
+
     let bad = tracker(&["train", data, "--folds", "1"], None);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--folds"));
@@ -422,4 +460,43 @@ fn ingest_once_on_dynamodb_local_and_s3_creates_what_it_needs() {
     assert!(summary["feeds"][0]["archived"]
         .as_str()
         .is_some_and(|k| k.starts_with("raw/")));
+}
+
+/// Serves `body` to one request on a loopback port; the feed's URL.
+fn serve_once(body: &'static str) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/feed.xml", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(answer.as_bytes()).ok();
+        }
+    });
+    url
+}
+
+#[test]
+fn parse_fetches_from_a_loopback_server_only_when_allowed() {
+    const FEED: &str = "<rss version=\"2.0\"><channel><title>Local</title><item><title>Lakers sign a guard</title></item></channel></rss>";
+    let refused = tracker(&["parse", &serve_once(FEED)], None);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a public address"));
+
+    let url = serve_once(FEED);
+    let allowed = Command::new(env!("CARGO_BIN_EXE_tracker"))
+        .args(["parse", &url])
+        .env("FEEDS_ALLOW_PRIVATE", "127.0.0.1")
+        .output()
+        .expect("tracker runs");
+    let parsed = json(&allowed);
+    assert_eq!(parsed["feed"]["title"], "Local");
 }

@@ -461,10 +461,15 @@ fn hostile_bases_names_and_links_are_bounded() {
         Some("https://site.example/story/1")
     );
 
-    // A root that is no feed is named in the error, at most 64 characters of it.
+    // A root that is no feed is named in the error, at most 64 characters of it, control
+    // characters replaced (the message reaches terminals).
     let root = format!("<{}/>", "x".repeat(100_000));
     match parse(root.as_bytes()) {
         Err(FeedError::NotAFeed(name)) => assert_eq!(name, "x".repeat(64)),
+        other => panic!("{other:?}"),
+    }
+    match parse(b"<x\x1b[31my/>") {
+        Err(FeedError::NotAFeed(name)) => assert_eq!(name, "x\u{FFFD}[31my"),
         other => panic!("{other:?}"),
     }
 

@@ -2,7 +2,7 @@
 
 use shared::classify::{classify, Category, Evidence};
 use shared::feed::{parse_feed, FeedItem, ParseOptions};
-use shared::fetch::read_source;
+use shared::fetch::{read_source, FetchConfig};
 
 /// Arguments of `tracker parse`.
 #[derive(clap::Args)]
@@ -40,7 +40,12 @@ struct Item<'a> {
 
 /// Reads, parses and classifies the feed, then prints it as JSON.
 pub async fn run(args: Args) -> super::Result {
-    let body = read_source(&args.source, args.max_bytes).await?;
+    let fetch = FetchConfig {
+        max_bytes: args.max_bytes,
+        allowed_private: shared::config::allowed_private_from_env()?,
+        ..FetchConfig::default()
+    };
+    let body = read_source(&args.source, &fetch).await?;
     let options = ParseOptions {
         max_bytes: args.max_bytes,
         charset: body.charset,

@@ -119,12 +119,15 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("{text:?} is not a duration like 300, 30s, 5m or 1h"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+    let scale: u64 = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(format!("{text:?}: unknown unit {unit:?} (use s, m or h)")),
     };
+    let secs = n
+        .checked_mul(scale)
+        .ok_or_else(|| format!("{text:?} is too long an interval"))?;
     if secs == 0 {
         return Err("the interval must be positive".into());
     }
@@ -170,6 +173,10 @@ mod tests {
         assert_eq!(parse_interval("300"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_interval("1h"), Ok(Duration::from_secs(3600)));
+        assert!(
+            parse_interval("6000000000000000h").is_err(),
+            "no wrap to a short interval"
+        );
         assert!(parse_interval("0").is_err());
         assert!(parse_interval("5d").is_err());
         assert!(parse_interval("soon").is_err());

@@ -52,6 +52,9 @@ pub fn run(args: Args) -> super::Result {
     if args.folds == 1 {
         return Err("--folds: 0 (no cross-validation) or at least 2".into());
     }
+    if all.is_empty() {
+        return Err("no labelled rows to train on (every row is in a skipped split?)".into());
+    }
     if args.folds == 0 && args.predictions.is_some() {
         return Err("--predictions needs cross-validation (--folds 2 or more)".into());
     }
@@ -95,6 +98,13 @@ pub fn run(args: Args) -> super::Result {
     if let Some(out) = &args.out {
         let model = fit(&all, &params);
         let text = model.to_file(&header(&params, &args.skip_split, &sources));
+        // What eval would refuse is not written.
+        shared::classify::model::Model::parse(&text).map_err(|e| {
+            format!(
+                "the fitted model is unusable ({e}): too few rows for --min-count {}?",
+                args.min_count
+            )
+        })?;
         std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
         eprintln!("wrote {}", out.display());
     }

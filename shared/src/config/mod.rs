@@ -126,7 +126,7 @@ pub const FEEDS_ALLOW_PRIVATE_ENV: &str = "FEEDS_ALLOW_PRIVATE";
 
 /// The addresses of [`FEEDS_ALLOW_PRIVATE_ENV`], none when it is unset.
 #[cfg(feature = "http")]
-fn allowed_private_from_env() -> Result<Vec<std::net::IpAddr>, ConfigError> {
+pub fn allowed_private_from_env() -> Result<Vec<std::net::IpAddr>, ConfigError> {
     std::env::var(FEEDS_ALLOW_PRIVATE_ENV)
         .map_or(Ok(Vec::new()), |text| parse_allowed_private(&text))
 }

@@ -382,7 +382,12 @@ impl State<'_> {
                 (Ns::Atom | Ns::None, "feed") => FeedFormat::Atom1,
                 _ => {
                     let name = start.name();
-                    let name: String = name.0.chars().take(MAX_ROOT_NAME_CHARS).collect();
+                    let name: String = name
+                        .0
+                        .chars()
+                        .take(MAX_ROOT_NAME_CHARS)
+                        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                        .collect();
                     return Err(FeedError::NotAFeed(name));
                 }
             });

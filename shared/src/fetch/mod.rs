@@ -184,24 +184,22 @@ impl Fetcher {
     }
 }
 
-/// Reads a source of any kind: a local file, or one unconditional GET.
-pub async fn read_source(source: &str, max_bytes: usize) -> Result<Body, SourceError> {
+/// Reads a source of any kind: a local file (at most `config.max_bytes`), or one unconditional
+/// GET under `config`.
+pub async fn read_source(source: &str, config: &FetchConfig) -> Result<Body, SourceError> {
     if is_http(source) {
-        get(source, max_bytes).await
+        get(source, config).await
     } else {
         Ok(Body {
-            bytes: read_file(source, max_bytes)?,
+            bytes: read_file(source, config.max_bytes)?,
             charset: None,
         })
     }
 }
 
-/// One unconditional GET with default settings and the given body cap.
-pub async fn get(url: &str, max_bytes: usize) -> Result<Body, SourceError> {
-    let fetcher = Fetcher::new(&FetchConfig {
-        max_bytes,
-        ..FetchConfig::default()
-    })?;
+/// One unconditional GET under `config`.
+pub async fn get(url: &str, config: &FetchConfig) -> Result<Body, SourceError> {
+    let fetcher = Fetcher::new(config)?;
     match fetcher.fetch(url, &Validators::default()).await? {
         Fetched::Body(body, _) => Ok(body),
         Fetched::NotModified => Err(SourceError::UnexpectedNotModified),
