@@ -66,6 +66,7 @@ function card(story) {
   const node = template.content.firstElementChild.cloneNode(true);
   node.dataset.id = item.id;
   node.dataset.story = story.story_id;
+  node.dataset.version = `${story.updated_at}|${story.reports?.length ?? 0}`;
   const badge = node.querySelector(".badge");
   badge.textContent = item.category;
   badge.dataset.category = item.category;
@@ -174,12 +175,23 @@ async function loadSources() {
 
 function setStatus(text) { statusLine.textContent = text; }
 
+function shownStatus() {
+  setStatus(state.shown.size ? `${state.shown.size} stories shown` : "No news yet for these filters.");
+}
+
+// Each listing is asked under the filters of its generation: a filter change starts a new one,
+// and an answer to an older one is dropped (it holds stories of other filters).
+let generation = 0;
+
 async function load(reset) {
-  if (state.loading) return;
+  if (reset) generation += 1;
+  else if (state.loading) return;
+  const mine = generation;
   state.loading = true;
   more.disabled = true;
   try {
     const page = await fetchPage(reset ? null : state.cursor);
+    if (mine !== generation) return;
     if (reset) { list.replaceChildren(); state.shown.clear(); }
     const fresh = page.items.filter((s) => !state.shown.has(s.story_id));
     const cards = fresh.map((s) => { const node = card(s); state.shown.set(s.story_id, node); return node; });
@@ -187,38 +199,47 @@ async function load(reset) {
     rememberSources(page.items.flatMap((s) => s.sources ?? []));
     state.cursor = page.next_cursor;
     more.hidden = !state.cursor;
-    setStatus(state.shown.size ? `${state.shown.size} stories shown` : "No news yet for these filters.");
+    shownStatus();
   } catch (err) {
-    setStatus(`Could not load news: ${err.message}`);
+    if (mine === generation) setStatus(`Could not load news: ${err.message}`);
   } finally {
-    state.loading = false;
-    more.disabled = false;
+    if (mine === generation) {
+      state.loading = false;
+      more.disabled = false;
+    }
   }
 }
 
-// New stories go on top and shown ones are redrawn in place (a new report joins its card); the
-// page is scrolled by the height they add, so the reader stays put.
+// New stories go on top and changed ones are redrawn in place (a new report joins its card;
+// an unchanged card stays, and keeps the focus); the page is scrolled by the height they add,
+// so the reader stays put.
 async function refresh() {
   loadSources();
   if (state.loading || document.hidden) return;
+  const mine = generation;
   try {
     const page = await fetchPage(null);
+    if (mine !== generation || state.loading) return;
     const before = document.documentElement.scrollHeight;
     const atTop = window.scrollY < 10;
     const fresh = [];
     for (const story of page.items) {
       const node = card(story);
       const shown = state.shown.get(story.story_id);
+      if (shown?.dataset.version === node.dataset.version) continue;
       if (shown) shown.replaceWith(node); else fresh.push(node);
       state.shown.set(story.story_id, node);
     }
     rememberSources(page.items.flatMap((s) => s.sources ?? []));
-    if (!fresh.length) return;
+    if (!fresh.length) {
+      if (statusLine.textContent.startsWith("Refresh failed")) shownStatus();
+      return;
+    }
     list.prepend(...fresh);
     if (!atTop) window.scrollBy(0, document.documentElement.scrollHeight - before);
     setStatus(`${fresh.length} new stor${fresh.length === 1 ? "y" : "ies"} · ${state.shown.size} shown`);
   } catch (err) {
-    setStatus(`Refresh failed: ${err.message}`);
+    if (mine === generation) setStatus(`Refresh failed: ${err.message}`);
   }
 }
 

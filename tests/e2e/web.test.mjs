@@ -202,6 +202,30 @@ test("the page itself refuses non-http links whatever the API returns", async ()
   await context.close();
 });
 
+test("a filter chosen while a page loads shows that filter's stories only", async () => {
+  const context = await browser.newContext();
+  const page = await watchedPage(context);
+  const story = (id, category) => ({
+    story_id: id, sources: ["Test"], reports: [{ id, source: "Test", title: id, link: null }],
+    item: { id, title: `${category} ${id}`, link: null, summary: "", source: "Test", category, evidence: [],
+            published_at: "2026-11-23T12:00:00Z", fetched_at: "2026-11-23T12:00:00Z" },
+  });
+  // The unfiltered listing answers late; the Trade one at once.
+  await page.route("**/stories?*", async (route) => {
+    if (new URL(route.request().url()).searchParams.get("category") === "Trade") {
+      return route.fulfill({ json: { items: [story("t1", "Trade")], next_cursor: null } });
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    return route.fulfill({ json: { items: [story("a1", "Other"), story("a2", "Signing")], next_cursor: null } });
+  });
+  await page.goto(`${base}/`);
+  await page.check('input[name="category"][value="Trade"]');
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 1);
+  await new Promise((r) => setTimeout(r, 2000)); // the late unfiltered answer has come and gone
+  assert.deepEqual(await page.locator(".card").evaluateAll((cs) => cs.map((c) => c.dataset.story)), ["t1"]);
+  await context.close();
+});
+
 test("one card per story, also reported by its other sources, and the feeds' status", async () => {
   const stories = await serve("tests/e2e/fixtures/story-feeds.json", 3);
   try {
