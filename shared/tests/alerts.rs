@@ -216,13 +216,15 @@ async fn repeated_failures_pause(harness: testing::Harness) {
         (after_four.status, after_four.consecutive_failures),
         (SubscriptionStatus::Active, 4)
     );
-    // A batch of 20: the first 16 are sent at once (all fail); the fifth failure paused the
-    // subscription, so the 4 sends that would start after it are held.
+    // A batch of 20, 16 sent at a time: the fifth failure pauses the subscription, so the sends
+    // that start after it are held: every one past the first 16 at least (how many of those 16
+    // start before the first failure is learnt depends on scheduling).
     let batch = notifier
         .notify(&items[4..24], chrono::Utc::now())
         .await
         .expect("notify");
-    assert_eq!((batch.failed, batch.held), (16, 4), "{batch:?}");
+    assert_eq!(batch.failed + batch.held, 20, "{batch:?}");
+    assert!(batch.failed >= 1 && batch.held >= 4, "{batch:?}");
     let paused = store
         .get_subscription(&owner, &down.id)
         .await
@@ -242,7 +244,7 @@ async fn repeated_failures_pause(harness: testing::Harness) {
         .expect("notify");
     assert_eq!(
         receiver.got("down").len(),
-        20,
+        4 + batch.failed,
         "nothing goes to a paused subscription"
     );
 }
