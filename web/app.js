@@ -66,7 +66,7 @@ function card(story) {
   const node = template.content.firstElementChild.cloneNode(true);
   node.dataset.id = item.id;
   node.dataset.story = story.story_id;
-  node.dataset.version = `${story.updated_at}|${story.reports?.length ?? 0}`;
+  node.dataset.version = JSON.stringify(story);
   const badge = node.querySelector(".badge");
   badge.textContent = item.category;
   badge.dataset.category = item.category;

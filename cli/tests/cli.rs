@@ -487,7 +487,11 @@ fn serve_once(body: &'static str) -> String {
 #[test]
 fn parse_fetches_from_a_loopback_server_only_when_allowed() {
     const FEED: &str = "<rss version=\"2.0\"><channel><title>Local</title><item><title>Lakers sign a guard</title></item></channel></rss>";
-    let refused = tracker(&["parse", &serve_once(FEED)], None);
+    let refused = Command::new(env!("CARGO_BIN_EXE_tracker"))
+        .args(["parse", &serve_once(FEED)])
+        .env_remove("FEEDS_ALLOW_PRIVATE")
+        .output()
+        .expect("tracker runs");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a public address"));
 

@@ -472,6 +472,10 @@ fn hostile_bases_names_and_links_are_bounded() {
         Err(FeedError::NotAFeed(name)) => assert_eq!(name, "x\u{FFFD}[31my"),
         other => panic!("{other:?}"),
     }
+    match parse("<x\u{202E}y/>".as_bytes()) {
+        Err(FeedError::NotAFeed(name)) => assert_eq!(name, "x\u{FFFD}y"),
+        other => panic!("{other:?}"),
+    }
 
     // A link with characters beyond ASCII (a bidi override among them) is kept escaped.
     let xml = "<rss version=\"2.0\"><channel><title>t</title>\

@@ -218,10 +218,12 @@ test("a filter chosen while a page loads shows that filter's stories only", asyn
     await new Promise((r) => setTimeout(r, 1500));
     return route.fulfill({ json: { items: [story("a1", "Other"), story("a2", "Signing")], next_cursor: null } });
   });
+  const late = page.waitForResponse((r) => r.url().includes("/stories?") && !r.url().includes("category=Trade"));
   await page.goto(`${base}/`);
   await page.check('input[name="category"][value="Trade"]');
   await page.waitForFunction(() => document.querySelectorAll(".card").length === 1);
-  await new Promise((r) => setTimeout(r, 2000)); // the late unfiltered answer has come and gone
+  await late; // the unfiltered answer has come, after the Trade one
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
   assert.deepEqual(await page.locator(".card").evaluateAll((cs) => cs.map((c) => c.dataset.story)), ["t1"]);
   await context.close();
 });

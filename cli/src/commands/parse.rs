@@ -42,7 +42,12 @@ struct Item<'a> {
 pub async fn run(args: Args) -> super::Result {
     let fetch = FetchConfig {
         max_bytes: args.max_bytes,
-        allowed_private: shared::config::allowed_private_from_env()?,
+        // Read for a fetch only: a local file needs no address allowed.
+        allowed_private: if shared::source::is_http(&args.source) {
+            shared::config::allowed_private_from_env()?
+        } else {
+            Vec::new()
+        },
         ..FetchConfig::default()
     };
     let body = read_source(&args.source, &fetch).await?;

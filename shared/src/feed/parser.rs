@@ -386,7 +386,13 @@ impl State<'_> {
                         .0
                         .chars()
                         .take(MAX_ROOT_NAME_CHARS)
-                        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                        .map(|c| {
+                            if c.is_control() || super::text::is_invisible(c) {
+                                '\u{FFFD}'
+                            } else {
+                                c
+                            }
+                        })
                         .collect();
                     return Err(FeedError::NotAFeed(name));
                 }

@@ -158,7 +158,7 @@ fn skip_hidden<'a>(rest: &'a str, name: &str) -> &'a str {
 /// embeddings, overrides and isolates, the word joiner and invisible operators, and the BOM (a
 /// title could otherwise render reversed, or hide a name from the recognisers). The zero-width
 /// (non-)joiners stay: emoji sequences and Persian and Indic scripts need them.
-fn is_invisible(c: char) -> bool {
+pub(super) fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{200B}'
