@@ -299,24 +299,12 @@ async fn once_per_story_and_only_news(harness: testing::Harness) {
     assert_eq!(receiver.got("fan").len(), 2);
 
     // An alert that fails releases its story: another report of it may reach the fan.
-    let down = Receiver::start(&[("once-down", &[503, 503, 503])]).await;
-    let other = uuid::Uuid::now_v7().to_string();
-    subscribe(store.as_ref(), &other, down.url("once-down")).await;
-    let failing = item(
+    let down = subscriber_down_three_times(store.as_ref()).await;
+    let (failing, retold) = two_reports(
         24,
         "Celtics trade Al Horford to Warriors",
-        Category::Trade,
-        &["BOS"],
+        "Warriors land Al Horford from Boston",
     );
-    let retold = NewsItem {
-        story_id: Some(failing.id.clone()),
-        ..item(
-            25,
-            "Warriors land Al Horford from Boston",
-            Category::Trade,
-            &["BOS"],
-        )
-    };
     let first_try = notifier
         .notify(std::slice::from_ref(&failing), now)
         .await
@@ -325,53 +313,56 @@ async fn once_per_story_and_only_news(harness: testing::Harness) {
     // A replay of the failed report sends nothing, and quiets the story no more.
     let replay = notifier.notify(&[failing], now).await.expect("replay");
     assert_eq!(replay.delivered + replay.failed, 0, "{replay:?}");
-    let second = notifier
+    notifier
         .notify(std::slice::from_ref(&retold), now)
         .await
         .expect("notify");
-    let got = down.got("once-down");
+    let got = down.got("down");
     assert_eq!(got.len(), 4, "three failed tries, then the other report");
-    assert_eq!(
-        got[3].json()["item"]["id"],
-        retold.id.as_str(),
-        "{second:?}"
-    );
+    assert_eq!(got[3].json()["item"]["id"], retold.id.as_str());
 
     // Two reports of one story in one batch go one after the other: the first fails, so the
     // second is sent.
-    let flaky = Receiver::start(&[("flaky", &[503, 503, 503])]).await;
-    subscribe(
-        store.as_ref(),
-        &uuid::Uuid::now_v7().to_string(),
-        flaky.url("flaky"),
-    )
-    .await;
-    let lead = item(
+    let flaky = subscriber_down_three_times(store.as_ref()).await;
+    let (lead, follow) = two_reports(
         26,
         "Celtics trade Derrick White to Spurs",
-        Category::Trade,
-        &["BOS"],
+        "Spurs land Derrick White from Celtics",
     );
-    let follow = NewsItem {
-        story_id: Some(lead.id.clone()),
-        ..item(
-            27,
-            "Spurs land Derrick White from Celtics",
-            Category::Trade,
-            &["BOS"],
-        )
-    };
     notifier
         .notify(&[lead, follow.clone()], now)
         .await
         .expect("notify");
-    let got = flaky.got("flaky");
+    let got = flaky.got("down");
     assert_eq!(
         got.len(),
         4,
         "three failed tries, then the batch's other report"
     );
     assert_eq!(got[3].json()["item"]["id"], follow.id.as_str());
+}
+
+/// A Celtics trade report, and another report of its story (the same deal from elsewhere).
+fn two_reports(n: u32, first: &str, second: &str) -> (NewsItem, NewsItem) {
+    let lead = item(n, first, Category::Trade, &["BOS"]);
+    let follow = NewsItem {
+        story_id: Some(lead.id.clone()),
+        ..item(n + 1, second, Category::Trade, &["BOS"])
+    };
+    (lead, follow)
+}
+
+/// A new subscriber to Celtics trades whose receiver (path `down`) fails its first three
+/// requests.
+async fn subscriber_down_three_times(store: &dyn Store) -> Receiver {
+    let receiver = Receiver::start(&[("down", &[503, 503, 503])]).await;
+    subscribe(
+        store,
+        &uuid::Uuid::now_v7().to_string(),
+        receiver.url("down"),
+    )
+    .await;
+    receiver
 }
 
 /// A store error on either claim (the story's, the item's) loses no alert: the item is
