@@ -478,11 +478,11 @@ impl Notifier {
             .filter(|(_, (_, outcomes))| !outcomes.is_empty())
             .map(|(id, (_, outcomes))| (id, outcomes))
             .collect();
-        let per_subscription = subscriptions
-            .iter()
-            .filter_map(|sub| Some((sub, outcomes.get(sub.id.as_str())?.clone())));
-        for (sub, outcomes) in per_subscription {
-            match self.record_health(sub, &outcomes, now).await {
+        for sub in subscriptions {
+            let Some(outcomes) = outcomes.get(sub.id.as_str()) else {
+                continue;
+            };
+            match self.record_health(sub, outcomes, now).await {
                 Ok(true) => report.paused.push(sub.id.clone()),
                 Ok(false) => {}
                 Err(err) => {
