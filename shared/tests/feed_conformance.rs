@@ -171,6 +171,25 @@ fn rss2_under_a_declared_namespace_with_an_asctime_date() {
 }
 
 #[test]
+fn every_userland_rss_namespace_is_rss2() {
+    for uri in [
+        "http://backend.userland.com/rss",
+        "http://backend.userland.com/rss2",
+        "http://backend.userland.com/rss2.1",
+        "HTTP://Backend.UserLand.com/RSS2",
+    ] {
+        let doc = format!(
+            r#"<rss xmlns="{uri}"><channel><title>UserLand</title>
+            <item><title>Read as RSS 2.0</title></item></channel></rss>"#
+        );
+        let feed = parse_feed(doc.as_bytes(), &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{uri}: {e}"));
+        assert_eq!(feed.format, FeedFormat::Rss2, "{uri}");
+        assert_eq!(feed.items[0].title, "Read as RSS 2.0", "{uri}");
+    }
+}
+
+#[test]
 fn labels_are_bounded_and_the_item_kept() {
     let categories: String = (0..5_000)
         .map(|i| format!("<category>tag {i}</category><dc:creator>writer {i}</dc:creator>"))

@@ -6,14 +6,22 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 ///
 /// Accepts RFC 822/2822 with real-world variants (named zones, missing weekday, one-digit day,
 /// two-digit year, missing seconds, missing zone taken as UTC, month names in Spanish,
-/// Portuguese, French, German and Italian), C's asctime (`Sun Jan  4 16:29:06
-/// 2004`), and RFC 3339 / W3C-DTF / ISO 8601 in extended, basic (`20031231T120000Z`), ordinal
-/// (`2003-365`) and week (`2003-W01-1`) forms, with or without a zone (no zone means UTC; a bare
-/// date means midnight UTC).
+/// Portuguese, French, German, Italian, Hungarian and Greek, Perforce's `2006/09/15`), C's
+/// asctime (`Sun Jan  4 16:29:06 2004`), Korean blog dates (`2004년 05월 28일 01:31:15`,
+/// `2004-05-25 오후 11:23:17`, in Korean time), and RFC 3339 / W3C-DTF / ISO 8601 in extended,
+/// basic (`20031231T120000Z`), ordinal (`2003-365`), week (`2003-W01-1`) and two-digit-year
+/// (`03-12-31`, `031231`, `-03-12`, `03335`) forms, with or without a zone (no zone means UTC; a
+/// bare date means midnight UTC).
 pub fn parse_date(input: &str) -> Option<DateTime<Utc>> {
     let s = input.trim();
     if s.is_empty() || s.len() > 64 {
         return None;
+    }
+    if let Some(korean) = parse_korean(s) {
+        return Some(korean);
+    }
+    if let Some(widened) = widen_two_digit_year(s) {
+        return parse_iso8601(&widened);
     }
     let bytes = s.as_bytes();
     let iso = bytes.len() >= 4
@@ -32,7 +40,7 @@ fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    let (date_part, time_part) = match s.find(['T', 't', ' ']) {
+    let (date_part, time_part) = match split_time(s) {
         Some(i) => (&s[..i], Some(s[i + 1..].trim())),
         None => (s, None),
     };
@@ -45,8 +53,93 @@ fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
     to_utc(date.and_time(time), offset)
 }
 
+/// Where the time begins: the first `T`, `t` or space before a digit or at the end (month names
+/// such as `augusztus` hold a `t` of their own).
+fn split_time(s: &str) -> Option<usize> {
+    s.char_indices()
+        .find(|&(i, c)| {
+            matches!(c, 'T' | 't' | ' ')
+                && s[i + 1..]
+                    .bytes()
+                    .next()
+                    .is_none_or(|b| b.is_ascii_digit() || b == b' ')
+        })
+        .map(|(i, _)| i)
+}
+
+/// ISO 8601's two-digit-year dates, widened to four digits as the RFC 822 ones are (`03-12-31`
+/// and `031231` → `2003-12-31`, `03335` and `03-335` → `2003-335`, `-0312` and `-03-12` →
+/// `2003-12`); `None` for anything else.
+fn widen_two_digit_year(s: &str) -> Option<String> {
+    let (date, rest) = s.split_at(split_time(s).unwrap_or(s.len()));
+    if !date.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return None;
+    }
+    let (year, tail) = match date.strip_prefix('-') {
+        Some(month) => match month.split_once('-') {
+            Some((year, month)) => (year, format!("-{month}")),
+            None => (month.get(..2)?, format!("-{}", month.get(2..)?)),
+        },
+        None => match date.split_once('-') {
+            Some((year, tail)) => (year, format!("-{tail}")),
+            None if matches!(date.len(), 5 | 6) => (&date[..2], date[2..].to_owned()),
+            None => return None,
+        },
+    };
+    let tail_digits = tail.strip_prefix('-').unwrap_or(&tail);
+    let tail_ok =
+        matches!(tail_digits.len(), 2..=5) && tail_digits.split('-').all(|part| !part.is_empty());
+    if year.len() != 2 || !tail_ok {
+        return None;
+    }
+    let year: i32 = parse_digits(year, 2)?;
+    Some(format!(
+        "{}{tail}{rest}",
+        century_of_two_digit_year(year) + year
+    ))
+}
+
+/// The century a two-digit year falls in: below 50 is this century, 50 and above the last.
+fn century_of_two_digit_year(year: i32) -> i32 {
+    if year < 50 {
+        2000
+    } else {
+        1900
+    }
+}
+
+/// Korean blog dates (`2004년 05월 28일 01:31:15`, `2004-05-25 오후 11:23:17` with 오전/오후 for
+/// a.m./p.m.), in Korean time.
+fn parse_korean(s: &str) -> Option<DateTime<Utc>> {
+    let (am, pm) = (s.contains("오전"), s.contains("오후"));
+    if !(am || pm || s.contains('년')) {
+        return None;
+    }
+    let numbers: Vec<&str> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let [year, month, day, hour, minute, second] = numbers.as_slice() else {
+        return None;
+    };
+    let hour: u32 = parse_digits(hour, 2)?;
+    let hour = match (am, pm) {
+        (true, _) if hour == 12 => 0,
+        (_, true) if hour < 12 => hour + 12,
+        _ => hour,
+    };
+    let date = NaiveDate::from_ymd_opt(
+        parse_digits(year, 4)?,
+        parse_digits(month, 2)?,
+        parse_digits(day, 2)?,
+    )?;
+    let time = NaiveTime::from_hms_opt(hour, parse_digits(minute, 2)?, parse_digits(second, 2)?)?;
+    to_utc(date.and_time(time), FixedOffset::east_opt(9 * 3600))
+}
+
 /// A calendar (`2003-12-31`, `20031231`, `2003-12`, `2003`), ordinal (`2003-365`, `2003365`) or
-/// week (`2003-W01-1`, `2003W011`, `2003-W01`) date.
+/// week (`2003-W01-1`, `2003W011`, `2003-W01`) date. A month may be written `012` (Google's extra
+/// zero) or named (`2004-július-13`).
 fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     let year: i32 = parse_digits(s.get(..4)?, 4)?;
     let rest = &s[4..];
@@ -72,7 +165,15 @@ fn parse_iso_date(s: &str) -> Option<NaiveDate> {
         ),
         (_, false) => {
             let mut parts = rest.split('-');
-            let month = parse_digits(parts.next()?, 2)?;
+            let month = parts.next()?;
+            let month = parse_digits(
+                month
+                    .strip_prefix('0')
+                    .filter(|m| m.len() == 2)
+                    .unwrap_or(month),
+                2,
+            )
+            .or_else(|| month_number(month))?;
             let day = parts.next().map_or(Some(1), |d| parse_digits(d, 2))?;
             if parts.next().is_some() {
                 return None;
@@ -89,7 +190,7 @@ fn split_zone(s: &str) -> Option<(&str, Option<FixedOffset>)> {
         return Some((clock, FixedOffset::east_opt(0)));
     }
     match s.rfind(['+', '-']) {
-        Some(i) => Some((&s[..i], Some(parse_numeric_offset(&s[i..])?))),
+        Some(i) => Some((s[..i].trim_end(), Some(parse_numeric_offset(&s[i..])?))),
         None => Some((s, None)),
     }
 }
@@ -176,36 +277,62 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-/// Month names of feeds published in Spanish, Portuguese, French, German and Italian that
-/// English does not share, as they are abbreviated (or begin).
-const LOCAL_MONTHS: [(&str, u32); 23] = [
+/// Month names of feeds published in Spanish, Portuguese, French, German, Italian, Hungarian
+/// and Greek (written without its accents) that English does not share, as they are abbreviated
+/// (or begin).
+const LOCAL_MONTHS: &[(&str, u32)] = &[
     ("ene", 1),
     ("gen", 1),
+    ("ιαν", 1),
     ("fev", 2),
     ("fév", 2),
+    ("φεβ", 2),
     ("mär", 3),
     ("mrz", 3),
+    ("már", 3),
+    ("μαρ", 3),
     ("abr", 4),
     ("avr", 4),
+    ("ápr", 4),
+    ("απρ", 4),
     ("mai", 5),
     ("mag", 5),
+    ("máj", 5),
+    ("μαι", 5),
     ("juin", 6),
     ("giu", 6),
+    ("jún", 6),
+    ("ιουν", 6),
+    ("ιον", 6),
     ("juil", 7),
     ("lug", 7),
+    ("júl", 7),
+    ("ιουλ", 7),
+    ("ιολ", 7),
     ("ago", 8),
     ("aoû", 8),
+    ("αυγ", 8),
     ("set", 9),
+    ("szep", 9),
+    ("σεπ", 9),
     ("out", 10),
     ("okt", 10),
     ("ott", 10),
+    ("οκτ", 10),
+    ("νοε", 11),
     ("dic", 12),
     ("dez", 12),
     ("déc", 12),
+    ("δεκ", 12),
 ];
 
 fn month_number(token: &str) -> Option<u32> {
-    let lower = token.trim_end_matches('.').to_lowercase();
+    let lower: String = token
+        .trim_end_matches('.')
+        .to_lowercase()
+        .chars()
+        .map(without_greek_accent)
+        .collect();
     if let Some((_, month)) = LOCAL_MONTHS
         .iter()
         .find(|(name, _)| lower.starts_with(name))
@@ -215,6 +342,20 @@ fn month_number(token: &str) -> Option<u32> {
     let prefix = lower.get(..3)?;
     let index = MONTHS.iter().position(|m| *m == prefix)?;
     u32::try_from(index + 1).ok()
+}
+
+/// A lowercase Greek vowel without its tonos or dialytika (`ύ` → `υ`); other characters as they are.
+fn without_greek_accent(c: char) -> char {
+    match c {
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
+        other => other,
+    }
 }
 
 /// Named zones seen in feeds, in minutes east of UTC: RFC 822's (with its military letters A, M,
@@ -284,6 +425,10 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
     });
     let mut tokens = all.into_iter().skip(usize::from(weekday)).peekable();
     let first = tokens.next()?;
+    // Perforce writes "Fri, 2006/09/15 08:19:53 EDT".
+    if let Some(date) = slashed_date(first) {
+        return clock_and_zone(date, None, None, tokens);
+    }
     // Either "13 Jan 2023" or the occasional "Jan 13 2023".
     let (day, month) = match month_number(first) {
         Some(month) => (parse_digits::<u32>(tokens.next()?, 2)?, month),
@@ -300,17 +445,41 @@ fn parse_rfc822(s: &str) -> Option<DateTime<Utc>> {
     let year_token = tokens.next()?;
     let year: i32 = parse_digits(year_token, 4)?;
     let year = match year_token.len() {
-        2 if year < 50 => 2000 + year,
-        2 => 1900 + year,
+        2 => century_of_two_digit_year(year) + year,
         4 => year,
         _ => return None,
     };
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let time = match asctime_clock.or_else(|| tokens.next()) {
+    clock_and_zone(date, asctime_clock, asctime_zone, tokens)
+}
+
+/// `YYYY/MM/DD`.
+fn slashed_date(token: &str) -> Option<NaiveDate> {
+    let mut parts = token.split('/');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        parse_digits(year, 4)?,
+        parse_digits(month, 2)?,
+        parse_digits(day, 2)?,
+    )
+}
+
+/// The rest of an RFC 822 date after its day: the clock and the zone, where asctime may have
+/// given them already.
+fn clock_and_zone<'a>(
+    date: NaiveDate,
+    clock: Option<&'a str>,
+    zone: Option<&'a str>,
+    mut tokens: impl Iterator<Item = &'a str>,
+) -> Option<DateTime<Utc>> {
+    let time = match clock.or_else(|| tokens.next()) {
         Some(clock) => parse_clock(clock)?,
         None => NaiveTime::MIN,
     };
-    let offset = match asctime_zone.or_else(|| tokens.next()) {
+    let offset = match zone.or_else(|| tokens.next()) {
         None => None,
         Some(zone) if zone.starts_with(['+', '-']) => Some(parse_numeric_offset(zone)?),
         Some(zone) => match named_zone(zone.trim_matches(['(', ')'])) {
@@ -433,6 +602,64 @@ mod tests {
         }
     }
 
+    /// ISO 8601:2000's truncated two-digit-year forms and the forms of particular publishers.
+    #[test]
+    fn two_digit_years_and_publishers_own_forms() {
+        let cases = [
+            ("03-12-31", "2003-12-31T00:00:00Z"),
+            ("031231", "2003-12-31T00:00:00Z"),
+            ("03335", "2003-12-01T00:00:00Z"),
+            ("03-335", "2003-12-01T00:00:00Z"),
+            ("-0312", "2003-12-01T00:00:00Z"),
+            ("-03-12", "2003-12-01T00:00:00Z"),
+            ("99-12-31T23:00:00Z", "1999-12-31T23:00:00Z"),
+            // Google's extra zero in the month.
+            ("2003-012-31T10:14:55+00:00", "2003-12-31T10:14:55Z"),
+            // Microsoft SQL Server, with its zone after a space.
+            ("2004-07-08 23:56:58 -00:20", "2004-07-09T00:16:58Z"),
+            ("2004-07-08 23:56:58.0", "2004-07-08T23:56:58Z"),
+            // Perforce.
+            ("Fri, 2006/09/15 08:19:53 EDT", "2006-09-15T12:19:53Z"),
+            // Hungarian and Greek month names.
+            ("2004-július-13T9:15-05:00", "2004-07-13T14:15:00Z"),
+            ("2004-augusztus-13T9:15Z", "2004-08-13T09:15:00Z"),
+            ("Κυρ, 11 Ιούλ 2004 12:00:00 EST", "2004-07-11T17:00:00Z"),
+            ("Τρι, 03 Μαΐου 2005 08:00:00 GMT", "2005-05-03T08:00:00Z"),
+            // Korean blogs, in Korean time.
+            ("2004년 05월 28일  01:31:15", "2004-05-27T16:31:15Z"),
+            ("2004-05-25 오후 11:23:17", "2004-05-25T14:23:17Z"),
+            ("2004-05-25 오전 12:05:00", "2004-05-24T15:05:00Z"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(utc(input).as_deref(), Some(want), "{input}");
+        }
+    }
+
+    /// A character of more than one byte anywhere in a date must never cut a slice in two.
+    #[test]
+    fn multibyte_characters_anywhere_never_panic() {
+        let dates = [
+            "Sáb, 04 Abr 2026 10:00:00 GMT",
+            "Sun, 06-Nov-94 08:49:37 GMT",
+            "Sun Jan  4 16:29:06 PST 2004",
+            "Fri, 2006/09/15 08:19:53 EDT",
+            "2003-012-31T10:14:55+00:00",
+            "2004-07-08 23:56:58 -00:20",
+            "-03-12",
+            "031231",
+            "2003-W01-1",
+            "2004년 05월 28일 01:31:15",
+        ];
+        for date in dates {
+            for (at, _) in date.char_indices() {
+                for extra in ["é", "ύ", "오후", "\u{202e}"] {
+                    let input = format!("{}{extra}{}", &date[..at], &date[at..]);
+                    let _ = parse_date(&input);
+                }
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_none_never_now() {
         for input in [
@@ -455,7 +682,9 @@ mod tests {
             "2003-W54-1",
             "2003-W01-8",
             "20031232",
-            "200312",
+            "031232",
+            "-0313",
+            "03366",
             "Sun Jan  4 16:29:06",
             "Thu, 01 Jan 2004 19:48:21 Etc/GMT+99",
             "Thu, 01 Jan 2004 19:48:21 Etc/Nowhere",
@@ -467,6 +696,10 @@ mod tests {
             "2003W1é",
             "20031é1",
             "1 Jan 2004 00:00 Etc/GMTé",
+            // Korean markers without a whole date, and Perforce's slashes out of range.
+            "2004년 05월",
+            "2004-05-25 오후 11:23",
+            "Fri, 2006/13/15 08:19:53 EDT",
         ] {
             assert_eq!(utc(input), None, "{input}");
         }

@@ -34,12 +34,10 @@ const PRE_ATOM_NAMESPACES: [&str; 6] = [
     "http://example.com/necho",
     "uri/of/echo/namespace#",
 ];
-/// Namespace URIs some RSS 2.0 feeds declare as their default (UserLand's and Harvard's).
-const RSS2_NAMESPACES: [&str; 3] = [
-    "http://backend.userland.com/rss",
-    "http://backend.userland.com/rss2",
-    "http://blogs.law.harvard.edu/tech/rss",
-];
+/// The namespace URI some RSS 2.0 feeds declare as their default (Harvard's).
+const HARVARD_RSS_NAMESPACE: &str = "http://blogs.law.harvard.edu/tech/rss";
+/// UserLand's RSS namespaces: every URI that begins so (`rss`, `rss2`, `rss2.1`) names RSS 2.0.
+const USERLAND_RSS_NAMESPACE: &str = "http://backend.userland.com/rss";
 
 /// Namespaces the parser understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +47,7 @@ enum Ns {
     Atom03,
     Rss1,
     Rss090,
-    /// RSS 2.0 elements under a declared namespace (see [`RSS2_NAMESPACES`]).
+    /// RSS 2.0 elements under a declared namespace (see [`HARVARD_RSS_NAMESPACE`], [`USERLAND_RSS_NAMESPACE`]).
     Rss2,
     Rdf,
     /// Dublin Core elements (`dc:`).
@@ -72,7 +70,11 @@ impl Ns {
             "http://purl.org/rss/1.0/modules/content" => Ns::Content,
             _ if uri.eq_ignore_ascii_case("http://www.w3.org/2005/Atom") => Ns::Atom,
             _ if PRE_ATOM_NAMESPACES.iter().any(|p| uri.starts_with(p)) => Ns::Atom03,
-            _ if RSS2_NAMESPACES.contains(&uri) => Ns::Rss2,
+            _ if uri == HARVARD_RSS_NAMESPACE
+                || uri.to_ascii_lowercase().starts_with(USERLAND_RSS_NAMESPACE) =>
+            {
+                Ns::Rss2
+            }
             _ => Ns::Other,
         }
     }
