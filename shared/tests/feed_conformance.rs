@@ -230,3 +230,58 @@ fn relative_links_resolve_against_the_url_the_feed_was_read_from() {
     let file = ParseOptions::default().read_from("/tmp/feed.xml");
     assert_eq!(file.base_url, None);
 }
+
+fn titles_and_summaries(feed: &Feed) -> Vec<(&str, &str)> {
+    feed.items
+        .iter()
+        .map(|i| (i.title.as_str(), i.summary.as_str()))
+        .collect()
+}
+
+#[test]
+fn atom_text_constructs_are_read_by_their_type() {
+    let feed = parse_ok("atom-text-constructs.xml");
+    assert_eq!(
+        titles_and_summaries(&feed),
+        [
+            (
+                "History of the <blink> tag",
+                "AT&amp;T: type text (the default) is plain text, its brackets and ampersands kept"
+            ),
+            ("Celtics acquire a guard", "Escaped HTML is read as HTML"),
+            ("The <blink> tag in XHTML", "safe description"),
+            // Base64 of HTML is decoded; base64 of an image is no text.
+            ("Base64 of HTML", ""),
+            ("An empty type is text", "Plain <text>"),
+        ]
+    );
+}
+
+#[test]
+fn atom03_modes_escaped_base64_and_xml() {
+    let feed = parse_ok("atom03-modes.xml");
+    assert_eq!(feed.title, "Base64 feed title");
+    assert_eq!(
+        titles_and_summaries(&feed),
+        [
+            ("Escaped HTML", "safe description"),
+            ("Escaped <plain> text", "Base64 of <plain> text"),
+            ("safe title", "not base64 at all!"),
+        ]
+    );
+}
+
+#[test]
+fn media_itunes_and_body_elements_fill_what_the_item_lacks() {
+    let feed = parse_ok("module-fallbacks.xml");
+    assert_eq!(
+        titles_and_summaries(&feed),
+        [
+            ("Media title", "Media description"),
+            ("Own title", "Grouped media description"),
+            ("Podcast episode", "iTunes summary"),
+            ("XHTML body", "safe body"),
+            ("Full item", "The description wins"),
+        ]
+    );
+}

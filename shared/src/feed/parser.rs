@@ -3,9 +3,10 @@
 use super::{
     dates::parse_date,
     id::item_id,
-    text::{html_to_text, INLINE_TAGS},
+    text::{html_to_text, HIDDEN_TAGS, INLINE_TAGS},
     Feed, FeedError, FeedFormat, FeedItem, ParseOptions,
 };
+use base64::Engine;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -55,6 +56,12 @@ enum Ns {
     /// DCMI Terms (`dcterms:`).
     DcTerms,
     Content,
+    /// Media RSS (`media:`), as YouTube's feeds use it.
+    Media,
+    /// Apple's podcast elements (`itunes:`).
+    Itunes,
+    /// XHTML (an RSS item's `xhtml:body`).
+    Xhtml,
     Other,
 }
 
@@ -68,6 +75,11 @@ impl Ns {
             "http://purl.org/dc/elements/1.1" => Ns::Dc,
             "http://purl.org/dc/terms" => Ns::DcTerms,
             "http://purl.org/rss/1.0/modules/content" => Ns::Content,
+            "http://search.yahoo.com/mrss" => Ns::Media,
+            "http://www.w3.org/1999/xhtml" => Ns::Xhtml,
+            _ if uri.eq_ignore_ascii_case("http://www.itunes.com/dtds/podcast-1.0.dtd") => {
+                Ns::Itunes
+            }
             _ if uri.eq_ignore_ascii_case("http://www.w3.org/2005/Atom") => Ns::Atom,
             _ if PRE_ATOM_NAMESPACES.iter().any(|p| uri.starts_with(p)) => Ns::Atom03,
             _ if uri == HARVARD_RSS_NAMESPACE
@@ -87,6 +99,8 @@ impl Ns {
             "dc" => Ns::Dc,
             "dcterms" => Ns::DcTerms,
             "content" => Ns::Content,
+            "media" => Ns::Media,
+            "itunes" => Ns::Itunes,
             _ => Ns::Other,
         }
     }
@@ -118,12 +132,15 @@ impl Ns {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     Title,
-    /// `dc:title`: the title when the format's own is missing or empty.
-    DcTitle,
+    /// `dc:title` or `media:title`: the title when the format's own is missing or empty.
+    AltTitle,
     Link,
     Summary,
-    /// `dc:description`: the summary when the format's own is missing or empty.
-    DcDescription,
+    /// `dc:description`, `media:description` or `itunes:summary`: the summary when the format's
+    /// own is missing or empty.
+    AltDescription,
+    /// Atom `content`, `content:encoded`, an RSS item's `body` or `fullitem`: the summary when
+    /// there is no other.
     Content,
     Guid,
     Date(DateKind),
@@ -163,6 +180,8 @@ enum Node {
     /// `channel`, or the Atom `feed` root acting as its own channel.
     Channel,
     Item,
+    /// A `media:group` in an item, whose `media:title` and `media:description` are the item's.
+    MediaGroup,
     Field(Field),
     /// An element inside a field whose text must not join it (an Atom author's email).
     Muted,
@@ -182,11 +201,11 @@ struct ItemDraft {
     /// The RSS guid is the item's permalink (`isPermaLink` absent or true).
     guid_is_permalink: bool,
     title: Option<String>,
-    dc_title: Option<String>,
+    alt_title: Option<String>,
     link: Option<(String, Option<Url>)>,
     fallback_link: Option<(String, Option<Url>)>,
     summary: Option<String>,
-    dc_description: Option<String>,
+    alt_description: Option<String>,
     content: Option<String>,
     /// The first date of each [`DateKind`], by its discriminant.
     dates: [Option<String>; DateKind::COUNT],
@@ -200,6 +219,63 @@ struct Capture {
     field: Field,
     depth: usize,
     text: String,
+    markup: Markup,
+}
+
+/// How a text field is written: Atom's `type` (RFC 4287 §3.1, §4.1.3) and Atom 0.3's `mode`.
+/// Fields are kept as HTML until the item is finished, so text is escaped into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Markup {
+    /// HTML, escaped or not: every RSS field, Atom's `html` and `text/html`.
+    Html,
+    /// Plain text, where `<b>` is four characters: Atom's `text` (its default), other `text/*`,
+    /// and the text nodes of inline XHTML or XML.
+    Text,
+    /// Base64 (Atom 0.3's `mode="base64"`, an Atom type that is neither text nor XML): of HTML,
+    /// unless the type says `text/plain`.
+    Base64 { html: bool },
+}
+
+impl Markup {
+    /// The markup of an Atom text construct or content element, from its attributes.
+    fn of_atom(start: &BytesStart<'_>) -> Self {
+        let kind = attr(start, "type")
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| !t.is_empty());
+        let html = matches!(kind.as_deref(), Some("html" | "text/html"));
+        let base64 = Markup::Base64 {
+            html: kind.as_deref() != Some("text/plain"),
+        };
+        let mode = attr(start, "mode").map(|m| m.trim().to_ascii_lowercase());
+        match (mode.as_deref(), kind.as_deref()) {
+            (Some("base64"), _) => base64,
+            _ if html => Markup::Html,
+            (Some("escaped" | "xml"), _) | (_, None | Some("text" | "xhtml")) => Markup::Text,
+            (_, Some(mime)) if mime.starts_with("text/") || mime.ends_with("xml") => Markup::Text,
+            (_, Some(_)) => base64,
+        }
+    }
+
+    /// The gathered text as the HTML the item is finished from. Base64 that does not decode is
+    /// read as HTML; base64 of anything but UTF-8 text (an image) is no text at all.
+    fn to_html(self, text: String) -> String {
+        let (text, html) = match self {
+            Markup::Html => return text,
+            Markup::Text => (text, false),
+            Markup::Base64 { html } => {
+                let packed: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+                match base64::engine::general_purpose::STANDARD.decode(packed) {
+                    Ok(bytes) => (String::from_utf8(bytes).unwrap_or_default(), html),
+                    Err(_) => return text,
+                }
+            }
+        };
+        if html {
+            text
+        } else {
+            quick_xml::escape::escape(&text).into_owned()
+        }
+    }
 }
 
 struct State<'o> {
@@ -211,7 +287,7 @@ struct State<'o> {
     /// Whether the root is a `feed` in no namespace, whose un-namespaced elements are Atom's.
     atom_unbound: bool,
     title: Option<String>,
-    dc_title: Option<String>,
+    alt_title: Option<String>,
     link: Option<(String, Option<Url>)>,
     items: Vec<FeedItem>,
     dropped_items: usize,
@@ -235,7 +311,7 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
         atom_alias: None,
         atom_unbound: false,
         title: None,
-        dc_title: None,
+        alt_title: None,
         link: None,
         items: Vec::new(),
         dropped_items: 0,
@@ -353,10 +429,17 @@ impl State<'_> {
         }
         if let Node::Field(field) = node {
             if self.capture.is_none() {
+                let construct = matches!(field, Field::Title | Field::Summary | Field::Content);
+                let markup = if construct && ns.is_atom() {
+                    Markup::of_atom(start)
+                } else {
+                    Markup::Html
+                };
                 self.capture = Some(Capture {
                     field,
                     depth: self.stack.len(),
                     text: String::new(),
+                    markup,
                 });
             }
         }
@@ -406,9 +489,15 @@ impl State<'_> {
             });
         };
         if self.capture.is_some() {
-            let muted = matches!(self.capture.as_ref().map(|c| c.field), Some(Field::Author))
-                && matches!(local, "email" | "uri" | "url");
-            return Ok(if muted { Node::Muted } else { Node::Other });
+            let author_address =
+                matches!(self.capture.as_ref().map(|c| c.field), Some(Field::Author))
+                    && matches!(local, "email" | "uri" | "url");
+            let hidden = HIDDEN_TAGS.contains(&local.to_ascii_lowercase().as_str());
+            return Ok(if author_address || hidden {
+                Node::Muted
+            } else {
+                Node::Other
+            });
         }
         Ok(match parent {
             Node::Root if local == "channel" && ns.is_rss() => {
@@ -421,7 +510,7 @@ impl State<'_> {
             Node::Channel if local == "entry" && ns.is_atom() => Node::Item,
             Node::Channel => match (ns, local) {
                 (n, "title") if n.is_rss() || n.is_atom() => Node::Field(Field::Title),
-                (n, "title") if n.is_dc() => Node::Field(Field::DcTitle),
+                (n, "title") if n.is_dc() => Node::Field(Field::AltTitle),
                 (n, "link") if n.is_rss() => Node::Field(Field::Link),
                 (n, "link") if n.is_atom() => Node::Field(Field::Link),
                 _ => Node::Other,
@@ -433,6 +522,14 @@ impl State<'_> {
                 (n, "summary") if n.is_atom() => Node::Field(Field::Summary),
                 (n, "content") if n.is_atom() => Node::Field(Field::Content),
                 (Ns::Content, "encoded") => Node::Field(Field::Content),
+                (n, "body" | "fullitem") if n.is_rss() || n == Ns::Xhtml => {
+                    Node::Field(Field::Content)
+                }
+                (Ns::Media, "group") => Node::MediaGroup,
+                (Ns::Media, "title") => Node::Field(Field::AltTitle),
+                (Ns::Media, "description") | (Ns::Itunes, "summary") => {
+                    Node::Field(Field::AltDescription)
+                }
                 (n, "guid") if n.is_rss() => Node::Field(Field::Guid),
                 (n, "id") if n.is_atom() => Node::Field(Field::Guid),
                 (n, "pubDate" | "pubdate") if n.is_rss() => {
@@ -449,8 +546,8 @@ impl State<'_> {
                 (n, "author" | "contributor") if n.is_atom() => Node::Field(Field::Author),
                 (n, "category") if n.is_rss() || n.is_atom() => Node::Field(Field::Category),
                 (n, dc) if n.is_dc() => match dc {
-                    "title" => Node::Field(Field::DcTitle),
-                    "description" => Node::Field(Field::DcDescription),
+                    "title" => Node::Field(Field::AltTitle),
+                    "description" => Node::Field(Field::AltDescription),
                     "date" => Node::Field(Field::Date(DateKind::DcDate)),
                     "issued" => Node::Field(Field::Date(DateKind::DcIssued)),
                     "created" => Node::Field(Field::Date(DateKind::Created)),
@@ -459,6 +556,11 @@ impl State<'_> {
                     "subject" => Node::Field(Field::Category),
                     _ => Node::Other,
                 },
+                _ => Node::Other,
+            },
+            Node::MediaGroup => match (ns, local) {
+                (Ns::Media, "title") => Node::Field(Field::AltTitle),
+                (Ns::Media, "description") => Node::Field(Field::AltDescription),
                 _ => Node::Other,
             },
             _ => Node::Other,
@@ -565,7 +667,8 @@ impl State<'_> {
                             let base = frame.base.or_else(|| self.base().cloned());
                             self.rss_link(capture.text, base);
                         } else {
-                            self.finish_field(capture.field, capture.text);
+                            let text = capture.markup.to_html(capture.text);
+                            self.finish_field(capture.field, text);
                         }
                     }
                 }
@@ -593,7 +696,7 @@ impl State<'_> {
         let Some(draft) = self.item.as_mut() else {
             let slot = match field {
                 Field::Title => &mut self.title,
-                Field::DcTitle => &mut self.dc_title,
+                Field::AltTitle => &mut self.alt_title,
                 _ => return,
             };
             if slot.is_none() {
@@ -603,9 +706,9 @@ impl State<'_> {
         };
         let slot = match field {
             Field::Title => &mut draft.title,
-            Field::DcTitle => &mut draft.dc_title,
+            Field::AltTitle => &mut draft.alt_title,
             Field::Summary => &mut draft.summary,
-            Field::DcDescription => &mut draft.dc_description,
+            Field::AltDescription => &mut draft.alt_description,
             Field::Content => &mut draft.content,
             Field::Guid => &mut draft.guid,
             Field::Date(kind) => &mut draft.dates[kind as usize],
@@ -647,10 +750,10 @@ impl State<'_> {
                 let base = base.as_ref().or(feed_base.as_ref());
                 resolve(&href, base.or(self.options.base_url.as_ref()))
             });
-        let title = first_filled([draft.title, draft.dc_title]).unwrap_or_default();
+        let title = first_filled([draft.title, draft.alt_title]).unwrap_or_default();
         let title = html_to_text(&title, MAX_TITLE_CHARS);
         let summary_source =
-            first_filled([draft.summary, draft.dc_description, draft.content]).unwrap_or_default();
+            first_filled([draft.summary, draft.alt_description, draft.content]).unwrap_or_default();
         let summary = html_to_text(&summary_source, self.options.max_summary_chars);
         let published = draft.dates.iter().flatten().find_map(|d| parse_date(d));
         let authors = if draft.authors.is_empty() {
@@ -731,7 +834,7 @@ impl State<'_> {
         let link = self.link.as_ref().and_then(|(href, base)| {
             resolve(href, base.as_ref().or(self.options.base_url.as_ref()))
         });
-        let title = first_filled([self.title, self.dc_title]).unwrap_or_default();
+        let title = first_filled([self.title, self.alt_title]).unwrap_or_default();
         Ok(Feed {
             title: html_to_text(&title, MAX_TITLE_CHARS),
             link,

@@ -80,7 +80,7 @@ pub(super) const INLINE_TAGS: &[&str] = &[
 ];
 
 /// Elements whose whole content is dropped.
-const HIDDEN_TAGS: &[&str] = &["script", "style", "noscript", "template"];
+pub(super) const HIDDEN_TAGS: &[&str] = &["script", "style", "noscript", "template"];
 
 /// Converts an HTML fragment to one line of plain text of at most `max_chars` characters.
 ///
