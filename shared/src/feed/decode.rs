@@ -1,6 +1,7 @@
 //! Choosing a feed's character encoding and decoding its bytes to UTF-8.
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::borrow::Cow;
 
 /// How many leading bytes are searched for the XML declaration.
@@ -10,8 +11,9 @@ const DECLARATION_WINDOW: usize = 1024;
 ///
 /// Precedence: a byte-order mark, then the HTTP charset the caller passes, then the XML
 /// declaration's `encoding`, then UTF-8. Malformed sequences become U+FFFD. When nothing
-/// declared an encoding and the bytes are not valid UTF-8, windows-1252 is used instead
-/// (the usual mislabelled Latin-1 feed).
+/// declared an encoding and the bytes are not valid UTF-8, the encoding is guessed from the
+/// bytes (chardetng, Firefox's detector): most often windows-1252 (the usual mislabelled
+/// Latin-1 feed), else Big5, Shift_JIS, EUC-KR, KOI8-R, windows-1255 and the other legacy ones.
 pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         return encoding.decode_without_bom_handling(&bytes[bom_len..]).0;
@@ -24,7 +26,14 @@ pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
         Some(encoding) => encoding.decode_without_bom_handling(bytes).0,
         None => match UTF_8.decode_without_bom_handling_and_without_replacement(bytes) {
             Some(text) => text,
-            None => WINDOWS_1252.decode_without_bom_handling(bytes).0,
+            None => {
+                let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+                detector.feed(bytes, true);
+                detector
+                    .guess(None, Utf8Detection::Deny)
+                    .decode_without_bom_handling(bytes)
+                    .0
+            }
         },
     }
 }
@@ -98,7 +107,27 @@ mod tests {
     fn undeclared_invalid_utf8_falls_back_to_windows_1252() {
         assert_eq!(
             decode(b"<t>caf\xe9 \x93q\x94</t>", None),
-            "<t>café \u{201c}q\u{201d}</t>"
+            "<t>caf\u{e9} \u{201c}q\u{201d}</t>"
         );
+    }
+
+    /// Feeds in legacy encodings that declare none, as feedparser's `illformed/chardet` cases
+    /// are: each decodes to its text, not to windows-1252 mojibake.
+    #[test]
+    fn undeclared_legacy_encodings_are_detected() {
+        let cases = [
+            (encoding_rs::BIG5, "我希望這篇文章很容易翻譯成中文，並有助於改進軟件。感謝您閱讀本文。"),
+            (encoding_rs::SHIFT_JIS, "この記事を日本語に翻訳するのは簡単で、ソフトウェアの改善に役立つことを願っています。"),
+            (encoding_rs::EUC_KR, "이 기사를 한국어로 번역하기 쉽고 소프트웨어 개선에 도움이 되기를 바랍니다."),
+            (encoding_rs::KOI8_R, "Надеюсь, эту статью будет легко перевести на русский язык."),
+            (encoding_rs::WINDOWS_1255, "אני מקווה שקל לתרגם את המאמר הזה לעברית ושהוא יעזור לשפר את התוכנה."),
+        ];
+        for (encoding, text) in cases {
+            let doc =
+                format!("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>{text}</title></feed>");
+            let (bytes, _, unmappable) = encoding.encode(&doc);
+            assert!(!unmappable, "{}", encoding.name());
+            assert_eq!(decode(&bytes, None), doc, "{}", encoding.name());
+        }
     }
 }
