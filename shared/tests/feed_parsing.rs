@@ -185,6 +185,22 @@ fn entities_are_never_expanded_and_nothing_is_fetched() {
     assert_eq!(feed.items[0].title, "Entity &lol9; and &xxe;");
 }
 
+/// HTML's named entities, undeclared in XML, are read as HTML5 defines them, whether written in
+/// the XML itself or escaped inside HTML text.
+#[test]
+fn html_named_entities_in_xml_and_in_escaped_html() {
+    let feed = parse(
+        "<rss version=\"2.0\"><channel><title>t</title><item>\
+         <title>Luka Don&ccaron;i&cacute; and Nikola Joki&cacute; &mdash; &alpha;</title>\
+         <description>&lt;p&gt;Dario &amp;Scaron;ari&amp;cacute; signs&lt;/p&gt;</description>\
+         </item></channel></rss>"
+            .as_bytes(),
+    )
+    .expect("parses");
+    assert_eq!(feed.items[0].title, "Luka Dončić and Nikola Jokić — α");
+    assert_eq!(feed.items[0].summary, "Dario Šarić signs");
+}
+
 #[test]
 fn bad_input_is_a_typed_error() {
     assert_eq!(parse(b""), Err(FeedError::Empty));

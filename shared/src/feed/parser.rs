@@ -342,9 +342,7 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
                 let name: &str = &r;
                 if let Ok(Some(ch)) = r.resolve_char_ref() {
                     state.push_text(ch.encode_utf8(&mut [0; 4]));
-                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(name)
-                    .or_else(|| quick_xml::escape::resolve_html5_entity(name))
-                {
+                } else if let Some(s) = super::text::named_entity(name) {
                     state.push_text(s);
                 } else {
                     // Undefined (or DTD-declared) entities are never expanded: kept as written.
