@@ -119,6 +119,7 @@ mod tests {
             (encoding_rs::BIG5, "我希望這篇文章很容易翻譯成中文，並有助於改進軟件。感謝您閱讀本文。"),
             (encoding_rs::SHIFT_JIS, "この記事を日本語に翻訳するのは簡単で、ソフトウェアの改善に役立つことを願っています。"),
             (encoding_rs::EUC_KR, "이 기사를 한국어로 번역하기 쉽고 소프트웨어 개선에 도움이 되기를 바랍니다."),
+            (encoding_rs::WINDOWS_1252, "El base español Ñíguez firmó con los Celtics, según fuentes: «acuerdo cerrado»."),
             (encoding_rs::KOI8_R, "Надеюсь, эту статью будет легко перевести на русский язык."),
             (encoding_rs::WINDOWS_1255, "אני מקווה שקל לתרגם את המאמר הזה לעברית ושהוא יעזור לשפר את התוכנה."),
         ];

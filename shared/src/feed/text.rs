@@ -28,20 +28,24 @@ fn push_entity(body: &str, out: &mut String) -> bool {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => num.parse::<u32>().ok(),
     };
-    let ch = match code {
-        None | Some(0) => None,
-        // Windows-1252 code points that HTML maps for legacy content.
-        Some(code @ 0x80..=0x9f) => windows_1252_c1(code).or(char::from_u32(code)),
-        Some(code) => char::from_u32(code),
-    };
+    let ch = code.filter(|c| *c != 0).and_then(char::from_u32);
     ch.map(|ch| out.push(ch)).is_some()
 }
 
-fn windows_1252_c1(code: u32) -> Option<char> {
-    let byte = u8::try_from(code).ok()?;
+/// Whether `c` is a C1 control character (U+0080 to U+009F).
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// A C1 control character as windows-1252 reads its byte, as browsers show it: text that was
+/// decoded as Latin-1 once (`don\u{92}t`, `&#146;`) reads `don’t`. Other characters as they are.
+fn c1_as_windows_1252(c: char) -> char {
+    let Some(byte) = u8::try_from(u32::from(c)).ok().filter(|_| is_c1(c)) else {
+        return c;
+    };
     let bytes = [byte];
     let (decoded, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
-    decoded.chars().next()
+    decoded.chars().next().unwrap_or(c)
 }
 
 /// Decodes HTML entities leniently: unknown or unterminated references stay as written.
@@ -178,15 +182,22 @@ pub(super) fn is_invisible(c: char) -> bool {
 }
 
 /// Collapses whitespace (including non-breaking spaces) to single spaces, trims, and caps length
-/// at `max_chars` characters, the `…` that marks a cut included.
+/// at `max_chars` characters, the `…` that marks a cut included. Invisible characters are
+/// dropped and C1 controls read as windows-1252.
 pub fn collapse_and_cap(input: &str, max_chars: usize) -> String {
     if max_chars == 0 {
         return String::new();
     }
     let mut out = String::with_capacity(input.len().min(max_chars * 4));
     let mut count = 0;
-    let visible: std::borrow::Cow<'_, str> = if input.contains(is_invisible) {
-        std::borrow::Cow::Owned(input.chars().filter(|c| !is_invisible(*c)).collect())
+    let visible: std::borrow::Cow<'_, str> = if input.contains(|c| is_invisible(c) || is_c1(c)) {
+        std::borrow::Cow::Owned(
+            input
+                .chars()
+                .filter(|c| !is_invisible(*c))
+                .map(c1_as_windows_1252)
+                .collect(),
+        )
     } else {
         std::borrow::Cow::Borrowed(input)
     };
@@ -275,9 +286,19 @@ mod tests {
     #[test]
     fn keeps_unknown_entities_and_bare_ampersands() {
         assert_eq!(
-            decode_entities("AT&T &bogus; &#x2019; &#8217; &#150;"),
-            "AT&T &bogus; \u{2019} \u{2019} \u{2013}"
+            decode_entities("AT&T &bogus; &#x2019; &#8217; &#0;"),
+            "AT&T &bogus; \u{2019} \u{2019} &#0;"
         );
+    }
+
+    #[test]
+    fn c1_controls_read_as_windows_1252() {
+        assert_eq!(
+            html_to_text("don&#146;t &#150; don\u{92}t", 100),
+            "don’t – don’t"
+        );
+        // Bytes windows-1252 leaves undefined stay control characters, which separate words.
+        assert_eq!(html_to_text("a\u{81}b", 100), "a b");
     }
 
     #[test]
