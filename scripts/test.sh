@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace against real local servers (DynamoDB Local, moto S3) and the
 # real Lambda emulator, the browser end-to-end test (tracker serve + headless Chromium),
-# schemathesis, feedparser and jsonfeed-util reading the feeds out, the alerts walk-through (curl
+# schemathesis, feedparser and jsonfeed-util reading the feeds out, the parser against feedparser's
+# own test suite (tests/feed-conformance), the alerts walk-through (curl
 # and the sample receiver against tracker serve), the cargo-lambda smoke test, the
 # infrastructure checks with a deploy of the SAM and CDK stacks on moto, `sam build` + `sam local invoke`/`start-api` in Docker
 # (scripts/sam-local.sh, which installs Docker and qemu), and a bounded cargo fuzz run of each
@@ -81,6 +82,9 @@ if grep -v '^#' tests/feeds-out/requirements.txt | grep -vxFf <("$FEEDS_VENV/bin
   "$FEEDS_VENV/bin/pip" install --quiet -r tests/feeds-out/requirements.txt
 fi
 "$FEEDS_VENV/bin/python" tests/feeds-out/consume.py
+
+echo "== feeds in: the parser against feedparser's own test suite (tests/feed-conformance)" >&2
+"$FEEDS_VENV/bin/python" tests/feed-conformance/run.py
 
 echo "== alerts walk-through: tracker serve, curl, the sample receiver (tests/alerts/walkthrough.sh)" >&2
 bash tests/alerts/walkthrough.sh

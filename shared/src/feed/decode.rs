@@ -19,7 +19,7 @@ pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
         return encoding.decode_without_bom_handling(&bytes[bom_len..]).0;
     }
     let declared = http_charset
-        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+        .and_then(|label| encoding_for_label(label.as_bytes()))
         .or_else(|| sniff_utf16(bytes))
         .or_else(|| declared_encoding(bytes));
     match declared {
@@ -36,6 +36,22 @@ pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
             }
         },
     }
+}
+
+/// The encoding a label names: the Encoding Standard's labels, and the spellings of Python's
+/// codecs that feeds also declare (`windows_1251`, `macroman`, `mac-cyrillic`).
+fn encoding_for_label(label: &[u8]) -> Option<&'static Encoding> {
+    Encoding::for_label(label).or_else(|| {
+        let label = String::from_utf8_lossy(label)
+            .trim()
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        match label.as_str() {
+            "macroman" | "mac-roman" => Some(encoding_rs::MACINTOSH),
+            "maccyrillic" | "mac-cyrillic" => Some(encoding_rs::X_MAC_CYRILLIC),
+            other => Encoding::for_label(other.as_bytes()),
+        }
+    })
 }
 
 /// UTF-16 without a BOM shows as `<` next to a NUL byte.
@@ -61,7 +77,7 @@ fn declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
     let quote = *rest.first().filter(|q| **q == b'"' || **q == b'\'')?;
     let value = &rest[1..];
     let label = &value[..memchr::memchr(quote, value)?];
-    let encoding = Encoding::for_label(label)?;
+    let encoding = encoding_for_label(label)?;
     // A declaration read from ASCII-compatible bytes cannot truthfully name UTF-16.
     Some(if encoding == UTF_16LE || encoding == UTF_16BE {
         UTF_8
@@ -101,6 +117,28 @@ mod tests {
         assert!(decode(utf8, Some("utf-8")).contains("é"));
         // The HTTP charset outranks the declaration.
         assert!(decode(latin1, Some("utf-8")).contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn python_codec_spellings_name_their_encodings() {
+        for (label, byte, want) in [
+            ("windows_1251", 0x80, 'Ђ'),
+            ("macroman", 0x80, 'Ä'),
+            ("mac-cyrillic", 0x80, 'А'),
+            ("MacCyrillic", 0x80, 'А'),
+            ("ISO_8859_2", 0xA3, 'Ł'),
+        ] {
+            let mut doc = format!("<?xml version=\"1.0\" encoding=\"{label}\"?><t>").into_bytes();
+            doc.extend_from_slice(&[byte, b'<', b'/', b't', b'>']);
+            assert!(
+                decode(&doc, None).ends_with(&format!("<t>{want}</t>")),
+                "{label}"
+            );
+            assert!(
+                decode(&doc[doc.len() - 5..], Some(label)).starts_with(want),
+                "{label}"
+            );
+        }
     }
 
     #[test]

@@ -339,15 +339,14 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
             Event::Text(t) => state.push_text(&t),
             Event::CData(c) => state.push_text(&c),
             Event::GeneralRef(r) => {
+                // Character references (also HTML's `&#X41;`) and HTML5 names; undefined (or
+                // DTD-declared) entities are never expanded: kept as written.
                 let name: &str = &r;
-                if let Ok(Some(ch)) = r.resolve_char_ref() {
-                    state.push_text(ch.encode_utf8(&mut [0; 4]));
-                } else if let Some(s) = super::text::named_entity(name) {
-                    state.push_text(s);
-                } else {
-                    // Undefined (or DTD-declared) entities are never expanded: kept as written.
-                    state.push_text(&format!("&{name};"));
+                let mut text = String::new();
+                if !super::text::push_entity(name, &mut text) {
+                    text = format!("&{name};");
                 }
+                state.push_text(&text);
             }
             Event::Eof => break None,
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}

@@ -5,7 +5,7 @@ const MAX_ENTITY_LEN: usize = 40;
 
 /// The text of an HTML5 named entity, XML's five included (`alpha` → `α`), from WHATWG's table
 /// (quick-xml's maps 444 names to wrong characters, `ccaron` to U+0010).
-pub(crate) fn named_entity(name: &str) -> Option<&'static str> {
+fn named_entity(name: &str) -> Option<&'static str> {
     if name.len() > MAX_ENTITY_LEN {
         return None;
     }
@@ -20,7 +20,7 @@ pub(crate) fn named_entity(name: &str) -> Option<&'static str> {
 
 /// Appends what one entity body (the text between `&` and `;`) stands for: a numeric reference,
 /// or an XML or HTML5 name. False, with nothing appended, when it stands for nothing.
-fn push_entity(body: &str, out: &mut String) -> bool {
+pub(super) fn push_entity(body: &str, out: &mut String) -> bool {
     let Some(num) = body.strip_prefix('#') else {
         return named_entity(body).map(|text| out.push_str(text)).is_some();
     };
