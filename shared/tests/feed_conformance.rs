@@ -2,7 +2,7 @@
 //! `guid isPermaLink`, which date wins, Atom 0.3 and Atom under other namespaces, links as
 //! published, and bounded labels.
 
-use shared::feed::{parse_feed, Feed, FeedFormat, ParseOptions};
+use shared::feed::{parse_feed, Feed, FeedError, FeedFormat, ParseOptions};
 use std::path::PathBuf;
 
 fn parse_ok(name: &str) -> Feed {
@@ -283,5 +283,87 @@ fn media_itunes_and_body_elements_fill_what_the_item_lacks() {
             ("XHTML body", "safe body"),
             ("Full item", "The description wins"),
         ]
+    );
+}
+
+#[test]
+fn json_feed_1_1_and_1_0() {
+    let feed = parse_ok("jsonfeed-1.1.json");
+    assert_eq!(feed.format, FeedFormat::JsonFeed);
+    assert_eq!(feed.title, "JSON Feed 1.1 <plain> title");
+    assert_eq!(feed.link.as_deref(), Some("https://example.org/"));
+    assert_eq!(
+        titles_and_summaries(&feed),
+        [
+            (
+                "Celtics acquire a guard",
+                "The Celtics acquired a guard & a pick."
+            ),
+            (
+                "Plain text keeps <brackets>",
+                "The summary wins over content."
+            ),
+            ("", "Only text: a & b < c"),
+        ]
+    );
+    let [html, text, hostile] = feed.items.as_slice() else {
+        panic!("three items: {:?}", feed.items);
+    };
+    assert_eq!(
+        html.link.as_deref(),
+        Some("https://example.org/2026/11/30/celtics-acquire-guard")
+    );
+    assert_eq!(html.guid.as_deref(), Some("2"));
+    assert_eq!(html.authors, ["Jane Reporter"]);
+    assert_eq!(html.categories, ["Trade", "BOS"]);
+    assert_eq!(text.link.as_deref(), Some("https://example.com/elsewhere"));
+    assert_eq!(
+        text.guid.as_deref(),
+        Some("1"),
+        "a number id is read as its text"
+    );
+    assert_eq!(hostile.link, None, "a javascript: url is dropped");
+    assert_eq!(
+        dates(&feed),
+        [
+            some("2026-11-30T15:00:00Z"),
+            some("2026-11-29T12:00:00Z"),
+            None
+        ]
+    );
+
+    let old = parse_ok("jsonfeed-1.0.json");
+    assert_eq!(old.items[0].authors, ["Old Style"]);
+    assert_eq!(old.items[0].summary, "Version 1.0 names one author.");
+}
+
+#[test]
+fn json_that_is_not_a_json_feed_is_a_typed_error() {
+    let options = ParseOptions::default();
+    assert_eq!(
+        parse_feed(br#"{"title": "no version"}"#, &options),
+        Err(FeedError::NotAJsonFeed)
+    );
+    assert!(matches!(
+        parse_feed(
+            b"{\n  \"version\": \"https://jsonfeed.org/version/1.1\",\n  oops",
+            &options
+        ),
+        Err(FeedError::Malformed { position: 53, .. })
+    ));
+    let many: Vec<String> = (0..5).map(|n| format!(r#"{{"id": "{n}"}}"#)).collect();
+    let doc = format!(
+        r#"{{"version": "https://jsonfeed.org/version/1.1", "items": [{}]}}"#,
+        many.join(",")
+    );
+    let capped = ParseOptions {
+        max_items: 3,
+        ..ParseOptions::default()
+    };
+    let feed = parse_feed(doc.as_bytes(), &capped).expect("a JSON Feed");
+    assert_eq!(feed.items.len(), 3);
+    assert_eq!(
+        feed.warning.as_deref(),
+        Some("2 items over the 3-item limit were dropped")
     );
 }

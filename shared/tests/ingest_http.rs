@@ -56,6 +56,19 @@ async fn big() -> Vec<u8> {
     body
 }
 
+/// A JSON Feed, for a client that says it takes one (406 otherwise).
+async fn json_feed(headers: HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if !accept.is_some_and(|a| a.contains("application/feed+json")) {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, "application/feed+json")],
+        include_str!("fixtures/conformance/jsonfeed-1.1.json"),
+    )
+        .into_response()
+}
+
 async fn spawn_server() -> (String, Seen) {
     let seen: Seen = Arc::default();
     let app = Router::new()
@@ -75,6 +88,7 @@ async fn spawn_server() -> (String, Seen) {
             "/loop.xml",
             get(|| async { Redirect::temporary("/loop.xml") }),
         )
+        .route("/feed.json", get(json_feed))
         .route(
             "/busy.xml",
             get(|| async {
@@ -362,5 +376,47 @@ async fn items_stored_before_an_archive_failure_stay_counted() {
     assert_eq!(
         state.newest_item_at,
         stored.iter().map(|i| i.sort_time()).max()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_feed_is_fetched_stored_and_archived_as_json() {
+    let (base, _) = spawn_server().await;
+    let harness = testing::sqlite().await;
+    let (archive, dir) = testing::local_archive();
+    let ingest = testing::ingest(harness.store.clone(), Arc::new(archive));
+    let feed = FeedConfig {
+        name: "json".into(),
+        url: format!("{base}/feed.json"),
+        source: Some("JSON source".into()),
+    };
+
+    let summary = ingest.run(&[feed], chrono::Utc::now()).await;
+    assert_eq!(status(&summary, "json"), FeedStatus::Updated);
+    assert_eq!(summary.items_new, 3);
+    let page = harness
+        .store
+        .list_news(&NewsQuery {
+            limit: 10,
+            ..NewsQuery::default()
+        })
+        .await
+        .expect("list");
+    let celtics = page
+        .items
+        .iter()
+        .find(|i| i.title == "Celtics acquire a guard")
+        .expect("stored");
+    assert_eq!(
+        celtics.link.as_deref(),
+        Some("https://example.org/2026/11/30/celtics-acquire-guard")
+    );
+    let raw: Vec<String> = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.contains("/raw/"))
+        .collect();
+    assert!(
+        matches!(raw.as_slice(), [one] if one.ends_with(".json")),
+        "{raw:?}"
     );
 }

@@ -70,13 +70,23 @@ pub fn slug(source: &str) -> String {
     }
 }
 
+/// The file extension and media type a raw feed body is stored under: JSON Feed (its text
+/// begins with `{`, as the parser reads it) or XML.
+fn raw_feed_kind(body: &[u8]) -> (&'static str, &'static str) {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => ("json", "application/feed+json"),
+        _ => ("xml", "application/xml"),
+    }
+}
+
 /// The key of a raw feed body fetched from `source` at `when`.
 pub fn raw_feed_key(source: &str, when: &Timestamp, body: &[u8]) -> String {
     format!(
-        "raw/{}/{}/{}.xml",
+        "raw/{}/{}/{}.{}",
         slug(source),
         when.format("%Y/%m/%d"),
-        sha256_hex(body)
+        sha256_hex(body),
+        raw_feed_kind(body).0
     )
 }
 
@@ -97,7 +107,9 @@ pub async fn archive_raw(
     if archive.exists(&key).await? {
         return Ok((key, false));
     }
-    archive.put(&key, body.to_vec(), "application/xml").await?;
+    archive
+        .put(&key, body.to_vec(), raw_feed_kind(body).1)
+        .await?;
     Ok((key, true))
 }
 
@@ -195,6 +207,9 @@ mod tests {
             raw_feed_key("ESPN NBA / News", &when, b"abc"),
             "raw/espn-nba-news/2026/11/22/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.xml"
         );
+        assert!(raw_feed_key("JSON", &when, b" {\"version\": 1}").ends_with(".json"));
+        assert_eq!(raw_feed_kind(b"\n{}").1, "application/feed+json");
+        assert_eq!(raw_feed_kind(b"<rss/>").1, "application/xml");
         assert_eq!(slug("../../etc"), "etc");
         assert_eq!(
             export_key(when.date_naive()),

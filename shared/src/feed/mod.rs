@@ -1,11 +1,13 @@
-//! Feed parsing: RSS 0.9x, RSS 1.0 (RDF), RSS 2.0, Atom 0.3 and Atom 1.0 from raw bytes.
+//! Feed parsing: RSS 0.9x, RSS 1.0 (RDF), RSS 2.0, Atom 0.3, Atom 1.0 and JSON Feed from raw
+//! bytes.
 //!
-//! The parser streams over quick-xml events (no DOM), decodes the bytes itself (BOM, HTTP
+//! The XML parser streams over quick-xml events (no DOM), decodes the bytes itself (BOM, HTTP
 //! charset, XML declaration), never expands DTD entities and never fetches anything.
 
 mod dates;
 mod decode;
 mod id;
+mod json;
 mod parser;
 mod text;
 
@@ -31,6 +33,8 @@ pub enum FeedFormat {
     Atom1,
     /// Atom 0.3 (pre-standard).
     Atom03,
+    /// JSON Feed 1.0 or 1.1.
+    JsonFeed,
 }
 
 /// A parsed feed: its metadata and items in document order.
@@ -131,7 +135,10 @@ pub enum FeedError {
     /// Well-formed enough, but the root element is not a feed (an HTML page, say).
     #[error("not a feed: the document's root element is <{0}>")]
     NotAFeed(String),
-    /// The XML is broken before any item could be recovered.
+    /// JSON, but not a JSON Feed (no `version` naming jsonfeed.org).
+    #[error("not a feed: JSON without a JSON Feed version")]
+    NotAJsonFeed,
+    /// The XML (or JSON) is broken before any item could be recovered.
     #[error("malformed XML at byte {position}: {message}")]
     Malformed {
         /// Byte offset in the decoded text where the damage was found.
@@ -143,8 +150,9 @@ pub enum FeedError {
 
 /// Parses raw feed bytes with the given options.
 ///
-/// Damage after at least one complete item yields `Ok` with those items and
-/// [`Feed::warning`] set; damage before that is a [`FeedError`].
+/// A body whose text begins with `{` is read as JSON Feed, anything else as XML. Damage after
+/// at least one complete item yields `Ok` with those items and [`Feed::warning`] set; damage
+/// before that is a [`FeedError`].
 pub fn parse_feed(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedError> {
     if bytes.len() > options.max_bytes {
         return Err(FeedError::TooLarge {
@@ -155,6 +163,9 @@ pub fn parse_feed(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedErro
     let text = decode(bytes, options.charset.as_deref());
     if text.trim().is_empty() {
         return Err(FeedError::Empty);
+    }
+    if text.trim_start().starts_with('{') {
+        return json::parse_json_feed(&text, options);
     }
     parser::parse_text(&text, options)
 }

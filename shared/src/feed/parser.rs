@@ -13,9 +13,9 @@ use quick_xml::NsReader;
 use url::Url;
 
 /// Longest title kept, in characters.
-const MAX_TITLE_CHARS: usize = 500;
+pub(super) const MAX_TITLE_CHARS: usize = 500;
 /// Longest author or category label kept, in characters.
-const MAX_LABEL_CHARS: usize = 200;
+pub(super) const MAX_LABEL_CHARS: usize = 200;
 /// Longest link kept, in bytes; a longer one is dropped and its item kept.
 const MAX_LINK_BYTES: usize = 2_048;
 /// Largest amount of text gathered for one field before the rest is ignored.
@@ -48,7 +48,8 @@ enum Ns {
     Atom03,
     Rss1,
     Rss090,
-    /// RSS 2.0 elements under a declared namespace (see [`HARVARD_RSS_NAMESPACE`], [`USERLAND_RSS_NAMESPACE`]).
+    /// RSS 2.0 elements under a declared namespace ([`HARVARD_RSS_NAMESPACE`],
+    /// [`USERLAND_RSS_NAMESPACE`]).
     Rss2,
     Rdf,
     /// Dublin Core elements (`dc:`).
@@ -847,7 +848,7 @@ impl State<'_> {
 /// non-ASCII characters (a bidi override, say), which the URL's serialization escapes. Anything else is `None`: another scheme
 /// (`javascript:`, `data:`, `vbscript:`, ...), a relative link without a base, or a link over
 /// [`MAX_LINK_BYTES`].
-fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
+pub(super) fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
     let href = href.trim();
     if href.is_empty() || href.len() > MAX_LINK_BYTES {
         return None;
@@ -877,7 +878,7 @@ fn first_filled<const N: usize>(values: [Option<String>; N]) -> Option<String> {
 }
 
 /// Adds a non-empty label not already there, up to [`MAX_LABELS`].
-fn push_label(labels: &mut Vec<String>, label: String) {
+pub(super) fn push_label(labels: &mut Vec<String>, label: String) {
     if !label.is_empty() && labels.len() < MAX_LABELS && !labels.contains(&label) {
         labels.push(label);
     }

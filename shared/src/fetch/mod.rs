@@ -20,11 +20,11 @@ use std::time::Duration;
 pub const USER_AGENT: &str = concat!(
     "nba-trade-tracker/",
     env!("CARGO_PKG_VERSION"),
-    " (RSS/Atom feed reader; polls politely with conditional GET)"
+    " (RSS, Atom and JSON Feed reader; polls politely with conditional GET)"
 );
 
 const ACCEPT_FEEDS: &str =
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1";
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, */*;q=0.1";
 
 /// Client settings.
 #[derive(Debug, Clone)]

@@ -122,7 +122,7 @@ mod tests {
     }
 
     #[test]
-    fn our_parser_reads_back_what_we_write() {
+    fn our_parser_reads_back_what_we_write_in_atom_and_json_feed() {
         let items = [
             item(
                 5,
@@ -133,21 +133,26 @@ mod tests {
         ];
         let info = FeedInfo::new(&[Some("Trade"), Some("LAL")]);
         let xml = atom(&info, &items, at(9));
-        let feed = parse_feed(xml.as_bytes(), &ParseOptions::default()).expect("well-formed Atom");
-        assert_eq!(feed.format, FeedFormat::Atom1);
-        assert_eq!(feed.title, "NBA Trade Tracker · Trade · LAL");
-        assert_eq!(feed.items.len(), 2);
-        let first = &feed.items[0];
-        assert_eq!(first.title, items[0].title);
-        assert_eq!(first.link.as_deref(), Some("https://example.com/a?x=1&y=2"));
-        assert_eq!(first.published, items[0].published_at);
-        assert_eq!(first.authors, ["ESPN & Co"]);
-        assert_eq!(first.categories, ["Trade", "BOS", "LAL"]);
-        assert_eq!(
-            first.summary, "Summary 5 & more",
-            "escaped and read back; the control character is dropped"
-        );
-        assert_eq!(feed.items[1].link, None);
+        let json =
+            serde_json::to_string(&crate::syndicate::json_feed(&info, &items)).expect("serializes");
+        for (document, format) in [(&xml, FeedFormat::Atom1), (&json, FeedFormat::JsonFeed)] {
+            let feed = parse_feed(document.as_bytes(), &ParseOptions::default())
+                .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+            assert_eq!(feed.format, format);
+            assert_eq!(feed.title, "NBA Trade Tracker · Trade · LAL");
+            assert_eq!(feed.items.len(), 2);
+            let first = &feed.items[0];
+            assert_eq!(first.title, items[0].title);
+            assert_eq!(first.link.as_deref(), Some("https://example.com/a?x=1&y=2"));
+            assert_eq!(first.published, items[0].published_at);
+            assert_eq!(first.authors, ["ESPN & Co"]);
+            assert_eq!(first.categories, ["Trade", "BOS", "LAL"]);
+            assert_eq!(
+                first.summary, "Summary 5 & more",
+                "escaped and read back; the control character is dropped"
+            );
+            assert_eq!(feed.items[1].link, None);
+        }
         assert!(
             xml.contains("<updated>2026-11-30T05:00:00Z</updated>"),
             "the feed's time is its newest item's"
