@@ -3,6 +3,7 @@
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::borrow::Cow;
+use url::Url;
 
 /// How many leading bytes are searched for the XML declaration.
 const DECLARATION_WINDOW: usize = 1024;
@@ -14,7 +15,11 @@ const DECLARATION_WINDOW: usize = 1024;
 /// declared an encoding and the bytes are not valid UTF-8, the encoding is guessed from the
 /// bytes (chardetng, Firefox's detector): most often windows-1252 (the usual mislabelled
 /// Latin-1 feed), else Big5, Shift_JIS, EUC-KR, KOI8-R, windows-1255 and the other legacy ones.
-pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    http_charset: Option<&str>,
+    source: Option<&Url>,
+) -> Cow<'a, str> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         return encoding.decode_without_bom_handling(&bytes[bom_len..]).0;
     }
@@ -30,7 +35,13 @@ pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
                 let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
                 detector.feed(bytes, true);
                 detector
-                    .guess(None, Utf8Detection::Deny)
+                    .guess(
+                        source
+                            .and_then(top_level_label)
+                            .as_deref()
+                            .map(str::as_bytes),
+                        Utf8Detection::Deny,
+                    )
                     .decode_without_bom_handling(bytes)
                     .0
             }
@@ -52,6 +63,24 @@ fn encoding_for_label(label: &[u8]) -> Option<&'static Encoding> {
             other => Encoding::for_label(other.as_bytes()),
         }
     })
+}
+
+/// The last label of `url`'s host, as chardetng takes it (lowercase ASCII, punycode for an
+/// international one); none for an IP address.
+fn top_level_label(url: &Url) -> Option<String> {
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return None;
+    };
+    let label = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase();
+    let plain = !label.is_empty()
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    plain.then_some(label)
 }
 
 /// UTF-16 without a BOM shows as `<` next to a NUL byte.
@@ -94,7 +123,7 @@ mod tests {
     fn bom_wins_over_everything() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice("<?xml version='1.0' encoding='ISO-8859-1'?><a>é</a>".as_bytes());
-        assert!(decode(&bytes, Some("windows-1252")).ends_with("<a>é</a>"));
+        assert!(decode(&bytes, Some("windows-1252"), None).ends_with("<a>é</a>"));
     }
 
     #[test]
@@ -103,20 +132,20 @@ mod tests {
         let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let mut with_bom = vec![0xFF, 0xFE];
         with_bom.extend_from_slice(&le);
-        assert_eq!(decode(&with_bom, None), text);
-        assert_eq!(decode(&le, None), text);
+        assert_eq!(decode(&with_bom, None, None), text);
+        assert_eq!(decode(&le, None, None), text);
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
-        assert_eq!(decode(&be, None), text);
+        assert_eq!(decode(&be, None, None), text);
     }
 
     #[test]
     fn declaration_and_http_charset() {
         let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><t>Dallas Man\xe9</t>";
-        assert!(decode(latin1, None).contains("Dallas Mané"));
+        assert!(decode(latin1, None, None).contains("Dallas Mané"));
         let utf8 = "<?xml version=\"1.0\"?><t>Doncic é</t>".as_bytes();
-        assert!(decode(utf8, Some("utf-8")).contains("é"));
+        assert!(decode(utf8, Some("utf-8"), None).contains("é"));
         // The HTTP charset outranks the declaration.
-        assert!(decode(latin1, Some("utf-8")).contains('\u{FFFD}'));
+        assert!(decode(latin1, Some("utf-8"), None).contains('\u{FFFD}'));
     }
 
     #[test]
@@ -131,12 +160,36 @@ mod tests {
             let mut doc = format!("<?xml version=\"1.0\" encoding=\"{label}\"?><t>").into_bytes();
             doc.extend_from_slice(&[byte, b'<', b'/', b't', b'>']);
             assert!(
-                decode(&doc, None).ends_with(&format!("<t>{want}</t>")),
+                decode(&doc, None, None).ends_with(&format!("<t>{want}</t>")),
                 "{label}"
             );
             assert!(
-                decode(&doc[doc.len() - 5..], Some(label)).starts_with(want),
+                decode(&doc[doc.len() - 5..], Some(label), None).starts_with(want),
                 "{label}"
+            );
+        }
+    }
+
+    /// Three bytes of British text read as Czech from a .com but as British from a .co.uk.
+    #[test]
+    fn the_source_domain_steers_the_guess() {
+        let bytes = b"<t>This is a \xa3\x93test.\x94</t>";
+        let from = |url: &str| Url::parse(url).ok();
+        let uk = from("https://news.example.co.uk/feed");
+        assert_eq!(
+            decode(bytes, None, uk.as_ref()),
+            "<t>This is a £“test.”</t>"
+        );
+        assert_eq!(decode(bytes, None, None), "<t>This is a Ł“test.”</t>");
+        // Hosts chardetng takes no hint from: an address, a trailing dot, punycode.
+        for odd in [
+            "https://10.0.0.1/",
+            "https://example.uk./",
+            "https://xn--80ak6aa92e.xn--p1ai/",
+        ] {
+            assert!(
+                decode(bytes, None, from(odd).as_ref()).contains("test."),
+                "{odd}"
             );
         }
     }
@@ -144,7 +197,7 @@ mod tests {
     #[test]
     fn undeclared_invalid_utf8_falls_back_to_windows_1252() {
         assert_eq!(
-            decode(b"<t>caf\xe9 \x93q\x94</t>", None),
+            decode(b"<t>caf\xe9 \x93q\x94</t>", None, None),
             "<t>caf\u{e9} \u{201c}q\u{201d}</t>"
         );
     }
@@ -166,7 +219,7 @@ mod tests {
                 format!("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>{text}</title></feed>");
             let (bytes, _, unmappable) = encoding.encode(&doc);
             assert!(!unmappable, "{}", encoding.name());
-            assert_eq!(decode(&bytes, None), doc, "{}", encoding.name());
+            assert_eq!(decode(&bytes, None, None), doc, "{}", encoding.name());
         }
     }
 }

@@ -160,7 +160,7 @@ pub fn parse_feed(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedErro
             limit: options.max_bytes,
         });
     }
-    let text = decode(bytes, options.charset.as_deref());
+    let text = decode(bytes, options.charset.as_deref(), options.base_url.as_ref());
     if text.trim().is_empty() {
         return Err(FeedError::Empty);
     }
