@@ -253,6 +253,7 @@ fn atom_text_constructs_are_read_by_their_type() {
             // Base64 of HTML is decoded; base64 of an image is no text.
             ("Base64 of HTML", ""),
             ("An empty type is text", "Plain <text>"),
+            ("A type with parameters", "HTML all the same"),
         ]
     );
 }
@@ -267,6 +268,7 @@ fn atom03_modes_escaped_base64_and_xml() {
             ("Escaped HTML", "safe description"),
             ("Escaped <plain> text", "Base64 of <plain> text"),
             ("safe title", "not base64 at all!"),
+            ("Escaped XHTML", "Escaped XHTML is markup"),
         ]
     );
 }
@@ -318,6 +320,11 @@ fn json_feed_1_1_and_1_0() {
     assert_eq!(html.categories, ["Trade", "BOS"]);
     assert_eq!(text.link.as_deref(), Some("https://example.com/elsewhere"));
     assert_eq!(
+        text.authors,
+        ["The Desk"],
+        "the feed's authors when it names none"
+    );
+    assert_eq!(
         text.guid.as_deref(),
         Some("1"),
         "a number id is read as its text"
@@ -333,8 +340,8 @@ fn json_feed_1_1_and_1_0() {
     );
 
     let old = parse_ok("jsonfeed-1.0.json");
-    assert_eq!(old.items[0].authors, ["Old Style"]);
-    assert_eq!(old.items[0].summary, "Version 1.0 names one author.");
+    assert_eq!(old.items[0].authors, ["New Style"], "authors before author");
+    assert_eq!(old.items[0].summary, "Given both, authors wins.");
 }
 
 #[test]

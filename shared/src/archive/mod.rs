@@ -71,9 +71,10 @@ pub fn slug(source: &str) -> String {
 }
 
 /// The file extension and media type a raw feed body is stored under: JSON Feed (its text
-/// begins with `{`, as the parser reads it) or XML.
+/// begins with `{` after any UTF-8 BOM, as the parser reads it) or XML.
 fn raw_feed_kind(body: &[u8]) -> (&'static str, &'static str) {
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+    let text = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => ("json", "application/feed+json"),
         _ => ("xml", "application/xml"),
     }
@@ -209,6 +210,7 @@ mod tests {
         );
         assert!(raw_feed_key("JSON", &when, b" {\"version\": 1}").ends_with(".json"));
         assert_eq!(raw_feed_kind(b"\n{}").1, "application/feed+json");
+        assert_eq!(raw_feed_kind(b"\xEF\xBB\xBF{}").0, "json");
         assert_eq!(raw_feed_kind(b"<rss/>").1, "application/xml");
         assert_eq!(slug("../../etc"), "etc");
         assert_eq!(

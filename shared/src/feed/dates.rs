@@ -67,31 +67,22 @@ fn split_time(s: &str) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-/// ISO 8601's two-digit-year dates, widened to four digits as the RFC 822 ones are (`03-12-31`
-/// and `031231` → `2003-12-31`, `03335` and `03-335` → `2003-335`, `-0312` and `-03-12` →
-/// `2003-12`); `None` for anything else.
+/// ISO 8601:2000's two-digit-year dates, widened to four digits as the RFC 822 ones are:
+/// `031231` and `03-12-31` → `2003-12-31`, `03335` and `03-335` → `2003-335`, `-0312` and
+/// `-03-12` → `2003-12`. `None` for any other shape.
 fn widen_two_digit_year(s: &str) -> Option<String> {
     let (date, rest) = s.split_at(split_time(s).unwrap_or(s.len()));
-    if !date.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-        return None;
-    }
-    let (year, tail) = match date.strip_prefix('-') {
-        Some(month) => match month.split_once('-') {
-            Some((year, month)) => (year, format!("-{month}")),
-            None => (month.get(..2)?, format!("-{}", month.get(2..)?)),
-        },
-        None => match date.split_once('-') {
-            Some((year, tail)) => (year, format!("-{tail}")),
-            None if matches!(date.len(), 5 | 6) => (&date[..2], date[2..].to_owned()),
-            None => return None,
-        },
+    let shape: String = date
+        .chars()
+        .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+        .collect();
+    // Every shape below is ASCII, so the cuts fall between characters.
+    let (year, tail) = match shape.as_str() {
+        "dddddd" | "ddddd" | "dd-dd-dd" | "dd-ddd" => (&date[..2], date[2..].to_owned()),
+        "-dddd" => (&date[1..3], format!("-{}", &date[3..])),
+        "-dd-dd" => (&date[1..3], date[3..].to_owned()),
+        _ => return None,
     };
-    let tail_digits = tail.strip_prefix('-').unwrap_or(&tail);
-    let tail_ok =
-        matches!(tail_digits.len(), 2..=5) && tail_digits.split('-').all(|part| !part.is_empty());
-    if year.len() != 2 || !tail_ok {
-        return None;
-    }
     let year: i32 = parse_digits(year, 2)?;
     Some(format!(
         "{}{tail}{rest}",
@@ -128,11 +119,12 @@ fn parse_korean(s: &str) -> Option<DateTime<Utc>> {
         (_, true) if hour < 12 => hour + 12,
         _ => hour,
     };
-    let date = NaiveDate::from_ymd_opt(
-        parse_digits(year, 4)?,
-        parse_digits(month, 2)?,
-        parse_digits(day, 2)?,
-    )?;
+    let year = match (year.len(), parse_digits::<i32>(year, 4)?) {
+        (2, short) => century_of_two_digit_year(short) + short,
+        (4, full) => full,
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(year, parse_digits(month, 2)?, parse_digits(day, 2)?)?;
     let time = NaiveTime::from_hms_opt(hour, parse_digits(minute, 2)?, parse_digits(second, 2)?)?;
     to_utc(date.and_time(time), FixedOffset::east_opt(9 * 3600))
 }
@@ -629,6 +621,7 @@ mod tests {
             ("2004년 05월 28일  01:31:15", "2004-05-27T16:31:15Z"),
             ("2004-05-25 오후 11:23:17", "2004-05-25T14:23:17Z"),
             ("2004-05-25 오전 12:05:00", "2004-05-24T15:05:00Z"),
+            ("24년 05월 28일 오후 01:31:15", "2024-05-28T04:31:15Z"),
         ];
         for (input, want) in cases {
             assert_eq!(utc(input).as_deref(), Some(want), "{input}");
@@ -700,6 +693,13 @@ mod tests {
             "2004년 05월",
             "2004-05-25 오후 11:23",
             "Fri, 2006/13/15 08:19:53 EDT",
+            // Not ISO 8601:2000's two-digit-year shapes.
+            "05-06",
+            "123-45",
+            "-031",
+            "1234567-1",
+            // A Korean date's year has two digits or four.
+            "124년 05월 28일 01:31:15",
         ] {
             assert_eq!(utc(input), None, "{input}");
         }

@@ -1,7 +1,7 @@
 //! Choosing a feed's character encoding and decoding its bytes to UTF-8.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use std::borrow::Cow;
 use url::Url;
 
@@ -13,8 +13,10 @@ const DECLARATION_WINDOW: usize = 1024;
 /// Precedence: a byte-order mark, then the HTTP charset the caller passes, then the XML
 /// declaration's `encoding`, then UTF-8. Malformed sequences become U+FFFD. When nothing
 /// declared an encoding and the bytes are not valid UTF-8, the encoding is guessed from the
-/// bytes (chardetng, Firefox's detector): most often windows-1252 (the usual mislabelled
-/// Latin-1 feed), else Big5, Shift_JIS, EUC-KR, KOI8-R, windows-1255 and the other legacy ones.
+/// bytes (chardetng, Firefox's detector) and the source's top-level domain: most often
+/// windows-1252 (the usual mislabelled Latin-1 feed), else Big5, Shift_JIS, EUC-KR, KOI8-R,
+/// windows-1255 and the other legacy ones. A multi-byte guess that would swallow markup (a
+/// Latin-1 `\xe9` before `]]>` read as half a Big5 character) gives way to windows-1252.
 pub fn decode<'a>(
     bytes: &'a [u8],
     http_charset: Option<&str>,
@@ -34,16 +36,14 @@ pub fn decode<'a>(
             None => {
                 let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
                 detector.feed(bytes, true);
-                detector
-                    .guess(
-                        source
-                            .and_then(top_level_label)
-                            .as_deref()
-                            .map(str::as_bytes),
-                        Utf8Detection::Deny,
-                    )
-                    .decode_without_bom_handling(bytes)
-                    .0
+                let tld = source.and_then(top_level_label);
+                let guess = detector.guess(tld.as_deref().map(str::as_bytes), Utf8Detection::Deny);
+                let text = guess.decode_without_bom_handling(bytes).0;
+                if guess.is_single_byte() || keeps_markup(bytes, &text) {
+                    text
+                } else {
+                    WINDOWS_1252.decode_without_bom_handling(bytes).0
+                }
             }
         },
     }
@@ -63,6 +63,15 @@ fn encoding_for_label(label: &[u8]) -> Option<&'static Encoding> {
             other => Encoding::for_label(other.as_bytes()),
         }
     })
+}
+
+/// Whether decoding kept every markup character of the bytes (a multi-byte encoding's trail
+/// byte can be an ASCII `]`, say).
+fn keeps_markup(bytes: &[u8], text: &str) -> bool {
+    let markup = |c: u8| matches!(c, b'<' | b'>' | b']' | b'&');
+    let in_bytes = bytes.iter().filter(|b| markup(**b)).count();
+    let in_text = text.bytes().filter(|b| markup(*b)).count();
+    in_bytes == in_text
 }
 
 /// The last label of `url`'s host, as chardetng takes it (lowercase ASCII, punycode for an
@@ -192,6 +201,19 @@ mod tests {
                 "{odd}"
             );
         }
+    }
+
+    #[test]
+    fn a_guess_that_would_swallow_markup_gives_way_to_windows_1252() {
+        // As Big5, \xe9] is one character and the CDATA section would never close.
+        let bytes = b"<t><![CDATA[caf\xe9]]></t>";
+        let big5 = encoding_rs::BIG5.decode_without_bom_handling(bytes).0;
+        assert!(!keeps_markup(bytes, &big5), "{big5}");
+        assert!(keeps_markup(
+            bytes,
+            &WINDOWS_1252.decode_without_bom_handling(bytes).0
+        ));
+        assert_eq!(decode(bytes, None, None), "<t><![CDATA[caf\u{e9}]]></t>");
     }
 
     #[test]

@@ -32,13 +32,14 @@ pub(super) fn parse_json_feed(text: &str, options: &ParseOptions) -> Result<Feed
         .as_deref()
         .and_then(|l| Url::parse(l).ok())
         .or_else(|| options.base_url.clone());
+    let feed_authors = authors_of(&doc).unwrap_or_default();
     let entries = doc.get("items").and_then(Value::as_array);
     let entries = entries.map(Vec::as_slice).unwrap_or_default();
     let items: Vec<FeedItem> = entries
         .iter()
         .filter(|entry| entry.is_object())
         .take(options.max_items)
-        .map(|entry| item(entry, base.as_ref(), options))
+        .map(|entry| item(entry, base.as_ref(), &feed_authors, options))
         .collect();
     let dropped = entries.iter().filter(|e| e.is_object()).count() - items.len();
     Ok(Feed {
@@ -55,7 +56,13 @@ pub(super) fn parse_json_feed(text: &str, options: &ParseOptions) -> Result<Feed
     })
 }
 
-fn item(entry: &Value, base: Option<&Url>, options: &ParseOptions) -> FeedItem {
+/// One item; `feed_authors` are its authors when it names none.
+fn item(
+    entry: &Value,
+    base: Option<&Url>,
+    feed_authors: &[&Value],
+    options: &ParseOptions,
+) -> FeedItem {
     // Ids are strings; a number (or another scalar) is read as its text.
     let guid = match entry.get("id") {
         Some(Value::String(id)) => Some(id.trim().to_owned()),
@@ -78,8 +85,8 @@ fn item(entry: &Value, base: Option<&Url>, options: &ParseOptions) -> FeedItem {
         .into_iter()
         .find_map(|key| parse_date(string(entry, key)?));
     let mut authors = Vec::new();
-    let named = entry.get("authors").and_then(Value::as_array);
-    for author in named.into_iter().flatten().chain(entry.get("author")) {
+    let named = authors_of(entry);
+    for author in named.as_deref().unwrap_or(feed_authors) {
         if let Some(name) = string(author, "name") {
             push_label(&mut authors, plain(Some(name), MAX_LABEL_CHARS));
         }
@@ -105,6 +112,15 @@ fn item(entry: &Value, base: Option<&Url>, options: &ParseOptions) -> FeedItem {
         authors,
         categories,
     }
+}
+
+/// The authors an object names: its `authors` (1.1), else its `author` (1.0); `None` when it
+/// names neither.
+fn authors_of(object: &Value) -> Option<Vec<&Value>> {
+    if let Some(list) = object.get("authors").and_then(Value::as_array) {
+        return Some(list.iter().collect());
+    }
+    object.get("author").map(|author| vec![author])
 }
 
 /// Plain text, collapsed and capped as every text is (`<b>` stays four characters).

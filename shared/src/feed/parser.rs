@@ -35,6 +35,9 @@ const PRE_ATOM_NAMESPACES: [&str; 6] = [
     "http://example.com/necho",
     "uri/of/echo/namespace#",
 ];
+/// Longest namespace URI read as one; a longer one is an unknown namespace (which keeps the
+/// per-element work of resolving it bounded).
+const MAX_NAMESPACE_BYTES: usize = 1_024;
 /// The namespace URI some RSS 2.0 feeds declare as their default (Harvard's).
 const HARVARD_RSS_NAMESPACE: &str = "http://blogs.law.harvard.edu/tech/rss";
 /// UserLand's RSS namespaces: every URI that begins so (`rss`, `rss2`, `rss2.1`) names RSS 2.0.
@@ -68,6 +71,9 @@ enum Ns {
 
 impl Ns {
     fn from_uri(uri: &str) -> Self {
+        if uri.len() > MAX_NAMESPACE_BYTES {
+            return Ns::Other;
+        }
         let uri = uri.trim_end_matches('/');
         match uri {
             "http://purl.org/rss/1.0" => Ns::Rss1,
@@ -84,7 +90,9 @@ impl Ns {
             _ if uri.eq_ignore_ascii_case("http://www.w3.org/2005/Atom") => Ns::Atom,
             _ if PRE_ATOM_NAMESPACES.iter().any(|p| uri.starts_with(p)) => Ns::Atom03,
             _ if uri == HARVARD_RSS_NAMESPACE
-                || uri.to_ascii_lowercase().starts_with(USERLAND_RSS_NAMESPACE) =>
+                || uri
+                    .get(..USERLAND_RSS_NAMESPACE.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(USERLAND_RSS_NAMESPACE)) =>
             {
                 Ns::Rss2
             }
@@ -240,17 +248,23 @@ enum Markup {
 impl Markup {
     /// The markup of an Atom text construct or content element, from its attributes.
     fn of_atom(start: &BytesStart<'_>) -> Self {
+        // A media type's parameters (`text/html; charset=utf-8`) do not change how it is read.
         let kind = attr(start, "type")
-            .map(|t| t.trim().to_ascii_lowercase())
+            .map(|t| {
+                let essence = t.split(';').next().unwrap_or_default();
+                essence.trim().to_ascii_lowercase()
+            })
             .filter(|t| !t.is_empty());
         let html = matches!(kind.as_deref(), Some("html" | "text/html"));
+        let xhtml_type = kind.as_deref() == Some("application/xhtml+xml");
         let base64 = Markup::Base64 {
             html: kind.as_deref() != Some("text/plain"),
         };
         let mode = attr(start, "mode").map(|m| m.trim().to_ascii_lowercase());
         match (mode.as_deref(), kind.as_deref()) {
             (Some("base64"), _) => base64,
-            _ if html => Markup::Html,
+            // Escaped XHTML is markup as escaped HTML is.
+            _ if html || (mode.as_deref() == Some("escaped") && xhtml_type) => Markup::Html,
             (Some("escaped" | "xml"), _) | (_, None | Some("text" | "xhtml")) => Markup::Text,
             (_, Some(mime)) if mime.starts_with("text/") || mime.ends_with("xml") => Markup::Text,
             (_, Some(_)) => base64,
@@ -368,7 +382,9 @@ impl State<'_> {
             && matches!(event, Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "feed");
         match result {
             ResolveResult::Bound(uri) if self.atom_alias.as_deref() == Some(uri.0) => Ns::Atom,
-            ResolveResult::Bound(uri) if root_feed && ns == Ns::Other => {
+            ResolveResult::Bound(uri)
+                if root_feed && ns == Ns::Other && uri.0.len() <= MAX_NAMESPACE_BYTES =>
+            {
                 self.atom_alias = Some(uri.0.to_owned());
                 Ns::Atom
             }

@@ -28,8 +28,9 @@ pub(super) fn push_entity(body: &str, out: &mut String) -> bool {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => num.parse::<u32>().ok(),
     };
+    // HTML reads `&#150;` as windows-1252's dash, in attributes (links) too.
     let ch = code.filter(|c| *c != 0).and_then(char::from_u32);
-    ch.map(|ch| out.push(ch)).is_some()
+    ch.map(|ch| out.push(c1_as_windows_1252(ch))).is_some()
 }
 
 /// Whether `c` is a C1 control character (U+0080 to U+009F).
@@ -286,8 +287,8 @@ mod tests {
     #[test]
     fn keeps_unknown_entities_and_bare_ampersands() {
         assert_eq!(
-            decode_entities("AT&T &bogus; &#x2019; &#8217; &#0;"),
-            "AT&T &bogus; \u{2019} \u{2019} &#0;"
+            decode_entities("AT&T &bogus; &#x2019; &#8217; &#0; &#150;"),
+            "AT&T &bogus; \u{2019} \u{2019} &#0; \u{2013}"
         );
     }
 
