@@ -4,7 +4,6 @@
 
 use super::{
     dates::parse_date,
-    id::item_id,
     parser::{push_label, resolve, MAX_LABEL_CHARS, MAX_TITLE_CHARS},
     text::html_to_text,
     Feed, FeedError, FeedFormat, FeedItem, ParseOptions,
@@ -96,22 +95,7 @@ fn item(
     for tag in tags.into_iter().flatten().filter_map(Value::as_str) {
         push_label(&mut categories, plain(Some(tag), MAX_LABEL_CHARS));
     }
-    let published_text = published.map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    FeedItem {
-        id: item_id(
-            guid.as_deref(),
-            link.as_deref(),
-            &title,
-            published_text.as_deref(),
-        ),
-        guid,
-        title,
-        link,
-        summary,
-        published,
-        authors,
-        categories,
-    }
+    FeedItem::from_parts(guid, title, link, summary, published, authors, categories)
 }
 
 /// The authors an object names: its `authors` (1.1), else its `author` (1.0); `None` when it

@@ -76,6 +76,38 @@ pub struct FeedItem {
     pub categories: Vec<String>,
 }
 
+impl FeedItem {
+    /// An item from its parts, its id derived from them (see [`item_id`]).
+    fn from_parts(
+        guid: Option<String>,
+        title: String,
+        link: Option<String>,
+        summary: String,
+        published: Option<DateTime<Utc>>,
+        authors: Vec<String>,
+        categories: Vec<String>,
+    ) -> Self {
+        let published_text =
+            published.map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let id = item_id(
+            guid.as_deref(),
+            link.as_deref(),
+            &title,
+            published_text.as_deref(),
+        );
+        Self {
+            id,
+            guid,
+            title,
+            link,
+            summary,
+            published,
+            authors,
+            categories,
+        }
+    }
+}
+
 /// Limits and hints for [`parse_feed`].
 #[derive(Debug, Clone)]
 pub struct ParseOptions {

@@ -2,7 +2,6 @@
 
 use super::{
     dates::parse_date,
-    id::item_id,
     text::{html_to_text, HIDDEN_TAGS, INLINE_TAGS},
     Feed, FeedError, FeedFormat, FeedItem, ParseOptions,
 };
@@ -506,7 +505,9 @@ impl State<'_> {
             let author_address =
                 matches!(self.capture.as_ref().map(|c| c.field), Some(Field::Author))
                     && matches!(local, "email" | "uri" | "url");
-            let hidden = HIDDEN_TAGS.contains(&local.to_ascii_lowercase().as_str());
+            let hidden = HIDDEN_TAGS
+                .iter()
+                .any(|tag| tag.eq_ignore_ascii_case(local));
             return Ok(if author_address || hidden {
                 Node::Muted
             } else {
@@ -775,24 +776,15 @@ impl State<'_> {
         } else {
             draft.authors
         };
-        let published_text =
-            published.map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        let id = item_id(
-            guid.as_deref(),
-            link.as_deref(),
-            &title,
-            published_text.as_deref(),
-        );
-        self.items.push(FeedItem {
-            id,
+        self.items.push(FeedItem::from_parts(
             guid,
             title,
             link,
             summary,
             published,
             authors,
-            categories: draft.categories,
-        });
+            draft.categories,
+        ));
     }
 
     fn feed_link_url(&self) -> Option<Url> {
