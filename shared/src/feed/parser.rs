@@ -356,11 +356,11 @@ pub(super) fn parse_text(text: &str, options: &ParseOptions) -> Result<Feed, Fee
                 // Character references (also HTML's `&#X41;`) and HTML5 names; undefined (or
                 // DTD-declared) entities are never expanded: kept as written.
                 let name: &str = &r;
-                let mut text = String::new();
-                if !super::text::push_entity(name, &mut text) {
-                    text = format!("&{name};");
+                let mut buf = [0u8; 4];
+                match super::text::entity(name, &mut buf) {
+                    Some(text) => state.push_text(text),
+                    None => state.push_text(&format!("&{name};")),
                 }
-                state.push_text(&text);
             }
             Event::Eof => break None,
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}

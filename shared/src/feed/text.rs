@@ -18,19 +18,19 @@ fn named_entity(name: &str) -> Option<&'static str> {
     std::str::from_utf8(htmlize::ENTITIES.get(&key[..end])?).ok()
 }
 
-/// Appends what one entity body (the text between `&` and `;`) stands for: a numeric reference,
-/// or an XML or HTML5 name. False, with nothing appended, when it stands for nothing.
-pub(super) fn push_entity(body: &str, out: &mut String) -> bool {
+/// What one entity body (the text between `&` and `;`) stands for: a numeric reference
+/// (written into `buf`), or an XML or HTML5 name; `None` when it stands for nothing.
+pub(super) fn entity<'a>(body: &str, buf: &'a mut [u8; 4]) -> Option<&'a str> {
     let Some(num) = body.strip_prefix('#') else {
-        return named_entity(body).map(|text| out.push_str(text)).is_some();
+        return named_entity(body);
     };
     let code = match num.strip_prefix(['x', 'X']) {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => num.parse::<u32>().ok(),
     };
     // HTML reads `&#150;` as windows-1252's dash, in attributes (links) too.
-    let ch = code.filter(|c| *c != 0).and_then(char::from_u32);
-    ch.map(|ch| out.push(c1_as_windows_1252(ch))).is_some()
+    let ch = code.filter(|c| *c != 0).and_then(char::from_u32)?;
+    Some(c1_as_windows_1252(ch).encode_utf8(buf))
 }
 
 /// Whether `c` is a C1 control character (U+0080 to U+009F).
@@ -60,9 +60,17 @@ pub fn decode_entities(input: &str) -> std::borrow::Cow<'_, str> {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
         let window = &after[..floor_char_boundary(after, MAX_ENTITY_LEN)];
-        match window.find(';') {
-            Some(semi) if push_entity(&window[..semi], &mut out) => rest = &after[semi + 1..],
-            _ => {
+        let mut buf = [0u8; 4];
+        let resolved = match window.find(';') {
+            Some(semi) => entity(&window[..semi], &mut buf).map(|text| (semi, text)),
+            None => None,
+        };
+        match resolved {
+            Some((semi, text)) => {
+                out.push_str(text);
+                rest = &after[semi + 1..];
+            }
+            None => {
                 out.push('&');
                 rest = after;
             }
